@@ -1,0 +1,44 @@
+# Countersign: the commands a person runs. Each target says what it does; `make help` lists them.
+SWIFT ?= swift
+# Seconds each fuzz target runs under `make fuzz`.
+FUZZ_SECONDS ?= 60
+# Extra arguments for `swift test`, e.g. SWIFT_TEST_FLAGS="--filter ZoneFileParserTests".
+SWIFT_TEST_FLAGS ?=
+
+.DEFAULT_GOAL := build
+.PHONY: help deps build test demo bench fuzz fuzz-build clean
+
+help:
+	@echo "make test    install the test tools (Debian, as root) and run every test"
+	@echo "make demo    run scripts/demo.sh"
+	@echo "make bench   release build of CoreBench and run it (markdown table)"
+	@echo "make fuzz    run each libFuzzer target for FUZZ_SECONDS (default 60); crashes go to fuzz-artifacts/"
+	@echo "make build   debug build of every target"
+	@echo "make clean   remove build outputs and fuzz artifacts"
+
+deps:
+	scripts/install-test-deps.sh
+
+build:
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test $(SWIFT_TEST_FLAGS)
+
+demo:
+	scripts/demo.sh
+
+bench:
+	$(SWIFT) build -c release --product CoreBench
+	"$$($(SWIFT) build -c release --show-bin-path)/CoreBench"
+
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run
+
+fuzz-build:
+	scripts/fuzz.sh build
+
+clean:
+	$(SWIFT) package clean
+	rm -rf .build-fuzz fuzz-artifacts

@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Countersign",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "dns-primary", targets: ["Primary"]),
+        .executable(name: "dns-signer", targets: ["Signer"]),
+        .library(name: "DNSCore", targets: ["DNSCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Pure DNS: wire codec, names, records, zone files, zone diff. No sockets, files or clock reads.
+        .target(
+            name: "DNSCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        // The network edge both daemons share: UDP/TCP listeners, AXFR out and in, NOTIFY. It runs the pure
+        // state machines of DNSCore and owns every socket and clock read.
+        .target(
+            name: "DNSEdge",
+            dependencies: [
+                "DNSCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "Primary",
+            dependencies: ["DNSCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "Signer",
+            dependencies: ["DNSCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // Benchmarks live in their own executable so `make bench` builds them in release mode.
+        .executableTarget(name: "CoreBench", dependencies: ["DNSCore"], path: "Benchmarks/CoreBench"),
+        .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore"]),
+        .testTarget(name: "DNSEdgeTests", dependencies: ["DNSEdge", "DNSCore"]),
+    ]
+)

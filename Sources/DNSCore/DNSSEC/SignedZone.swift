@@ -1,0 +1,53 @@
+/// A signed zone and when it must next be re-signed, as `ZoneSigner` returns it.
+///
+/// Besides the zone it remembers what the signatures were made with (keys, denial settings) and, for
+/// NSEC3, the chain's hashes in order, so an incremental update can find the neighbours of a changed
+/// name without hashing the whole zone again. Equality compares the zone and `nextResign` only.
+public struct SignedZone: Sendable, Equatable {
+    /// The zone with its RRSIG, NSEC or NSEC3, NSEC3PARAM, DNSKEY, CDS and CDNSKEY records.
+    public internal(set) var zone: Zone
+    /// The earliest time (seconds since 1970, modulo 2^32) at which some signature falls within the
+    /// refresh margin of its expiration: call `ZoneSigner.refresh` then, at the latest.
+    public internal(set) var nextResign: UInt32
+    /// What the zone was signed with; nil for a zone loaded from outside (`init(restoring:…)`).
+    var fingerprint: Fingerprint?
+    /// For NSEC3 zones, the hashes of the chain in ascending order.
+    var nsec3Digests: [NSEC3Hash.Digest]
+
+    init(zone: Zone, nextResign: UInt32, fingerprint: Fingerprint?, nsec3Digests: [NSEC3Hash.Digest]) {
+        self.zone = zone
+        self.nextResign = nextResign
+        self.fingerprint = fingerprint
+        self.nsec3Digests = nsec3Digests
+    }
+
+    public static func == (lhs: SignedZone, rhs: SignedZone) -> Bool {
+        lhs.nextResign == rhs.nextResign && lhs.zone == rhs.zone
+    }
+
+    /// The zone without anything the signer generates: what was signed.
+    public var unsignedZone: Zone {
+        var zone = zone
+        for name in zone.sortedNames {
+            let node = zone.nodes[name]!
+            guard node.contains(where: { SigningRoles.isSignerOwned($0.type) }) else { continue }
+            zone.nodes[name] = node.filter { !SigningRoles.isSignerOwned($0.type) }
+        }
+        zone.sortedNames.removeAll { zone.nodes[$0]!.isEmpty }
+        for (name, node) in zone.nodes where node.isEmpty { zone.nodes[name] = nil }
+        return zone
+    }
+
+    /// The keys, roles and denial settings a signing used. When they change, an incremental update
+    /// cannot keep any signature or chain record and signs everything again.
+    struct Fingerprint: Sendable, Hashable {
+        var dnskeys: [DNSKEY]
+        var keySigners: [UInt16]
+        var zoneSigners: [UInt16]
+        var denial: SigningPolicy.Denial
+        var publishCDS: Bool
+        var cdsDigestType: DSDigestType
+        var keyTTL: UInt32
+        var denialTTL: UInt32
+    }
+}

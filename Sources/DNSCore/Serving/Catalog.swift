@@ -1,0 +1,57 @@
+/// The zones a server answers for: immutable snapshots keyed by origin.
+///
+/// A catalog never changes; a new one is made with `replacing(_:)` / `removing(_:)` and swapped in as a
+/// whole (the edge holds the current one behind a lock or atomic reference), so a query always sees one
+/// consistent set of zones and in-flight queries keep the old one alive until they finish.
+public final class Catalog: Sendable {
+    /// The zones, in no particular order.
+    public let zones: [ZoneSnapshot]
+    /// Lowercased origin wire bytes → snapshot.
+    let byOrigin: [[UInt8]: ZoneSnapshot]
+
+    public static let empty = Catalog([])
+
+    /// A later snapshot with the same origin replaces an earlier one.
+    public init(_ snapshots: some Sequence<ZoneSnapshot>) {
+        var byOrigin: [[UInt8]: ZoneSnapshot] = [:]
+        for snapshot in snapshots { byOrigin[snapshot.origin.wire] = snapshot }
+        self.byOrigin = byOrigin
+        self.zones = Array(byOrigin.values)
+    }
+
+    /// The snapshot for exactly this origin.
+    public subscript(origin: DomainName) -> ZoneSnapshot? { byOrigin[DomainName.lowercase(origin.wire)] }
+
+    /// A catalog with `snapshot` added or replacing the zone of the same origin.
+    public func replacing(_ snapshot: ZoneSnapshot) -> Catalog { Catalog(zones + [snapshot]) }
+
+    /// A catalog without the zone `origin`.
+    public func removing(_ origin: DomainName) -> Catalog {
+        Catalog(zones.filter { $0.origin != origin })
+    }
+
+    /// The zone with the longest origin at or above `name`: the one authoritative for it.
+    public func zone(for name: DomainName) -> ZoneSnapshot? {
+        if zones.count <= 8 {
+            var best: ZoneSnapshot? = nil
+            for zone in zones where name.isSubdomain(of: zone.origin) {
+                if best == nil || zone.origin.wire.count > best!.origin.wire.count { best = zone }
+            }
+            return best
+        }
+        let wire = DomainName.lowercase(name.wire)
+        var offset = 0
+        while true {
+            if let zone = byOrigin[Array(wire[offset...])] { return zone }
+            if wire[offset] == 0 { return nil }
+            offset += Int(wire[offset]) + 1
+        }
+    }
+
+    /// The zone enclosing `zone`'s origin from above (its parent, when we serve both), for DS queries,
+    /// which the parent side of a cut answers (RFC 4035 §3.1.4.1).
+    func parentZone(of zone: ZoneSnapshot) -> ZoneSnapshot? {
+        guard let parent = zone.origin.parent else { return nil }
+        return self.zone(for: parent)
+    }
+}

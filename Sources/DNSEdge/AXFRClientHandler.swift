@@ -1,0 +1,123 @@
+import DNSCore
+import NIOCore
+
+/// Runs one `AXFRClientMachine` on a TCP channel: frames messages (two-byte length, RFC 1035 §4.2.2),
+/// writes the queries the machine asks for, feeds it every complete message, the connection's end and
+/// timer ticks at the deadlines it names, and completes `promise` with its final action.
+///
+/// All state lives on the channel's event loop. The promise is completed exactly once, with the
+/// machine's `.soa`, `.complete` or `.failed` action, and the channel is closed right after.
+final class AXFRClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Sent down the pipeline when the caller's task is cancelled.
+    struct Cancel: Sendable {}
+
+    private var machine: AXFRClientMachine
+    private let promise: EventLoopPromise<AXFRClientMachine.Action>
+    private let unixTime: @Sendable () -> UInt64
+    /// Bytes received and not yet framed: at most one partial message plus one read.
+    private var pending: [UInt8] = []
+    private var timer: Scheduled<Void>?
+    private var finished = false
+
+    init(machine: AXFRClientMachine, promise: EventLoopPromise<AXFRClientMachine.Action>,
+         unixTime: @escaping @Sendable () -> UInt64) {
+        self.machine = machine
+        self.promise = promise
+        self.unixTime = unixTime
+    }
+
+    /// Monotonic time in the machine's terms.
+    private static func now() -> Duration {
+        .nanoseconds(Int64(clamping: NIODeadline.now().uptimeNanoseconds))
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        perform(machine.event(.start(unixTime: unixTime()), now: Self.now()), context: context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !finished else { return }
+        var buffer = unwrapInboundIn(data)
+        pending.append(contentsOf: buffer.readBytes(length: buffer.readableBytes) ?? [])
+        var start = 0
+        while !finished, pending.count - start >= 2 {
+            let length = Int(pending[start]) << 8 | Int(pending[start + 1])
+            guard pending.count - start - 2 >= length else { break }
+            let frame = Array(pending[(start + 2)..<(start + 2 + length)])
+            start += 2 + length
+            let action = machine.event(.message(frame), now: Self.now())
+            if case .complete = action, pending.count > start {
+                // The closing SOA must end the stream: more data means it was not the end after all.
+                finish(.failed(.dataAfterEnd(bytes: pending.count - start)), context: context)
+                return
+            }
+            perform(action, context: context)
+        }
+        if !finished { pending.removeFirst(start) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !finished { perform(machine.event(.closed, now: Self.now()), context: context) }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !finished { finish(.failed(.network("\(error)")), context: context) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is Cancel, !finished {
+            finish(.failed(.cancelled), context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // Never leave the caller waiting, whatever tore the pipeline down.
+        if !finished { finish(.failed(.network("the connection was torn down")), context: context) }
+    }
+
+    private func perform(_ action: AXFRClientMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .send(let query):
+            var frame = context.channel.allocator.buffer(capacity: query.count + 2)
+            frame.writeInteger(UInt16(query.count))
+            frame.writeBytes(query)
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+            armTimer(context: context)
+        case .needMore:
+            armTimer(context: context)
+        case .soa, .complete, .failed:
+            finish(action, context: context)
+        }
+    }
+
+    /// One timer at a time, at the machine's next deadline; a tick that comes early just re-arms it.
+    private func armTimer(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        guard let deadline = machine.nextDeadline else { return }
+        let nanoseconds = deadline.components.seconds * 1_000_000_000 + deadline.components.attoseconds / 1_000_000_000
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(UInt64(max(0, nanoseconds)))) {
+            let (handler, context) = bound.value
+            guard !handler.finished else { return }
+            handler.perform(handler.machine.event(.tick, now: Self.now()), context: context)
+        }
+    }
+
+    private func finish(_ action: AXFRClientMachine.Action, context: ChannelHandlerContext) {
+        guard !finished else { return }
+        finished = true
+        timer?.cancel()
+        timer = nil
+        pending = []
+        promise.succeed(action)
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `dns-signer`: the signing secondary and public face. It pulls the unsigned zone from the hidden primary,
+/// refuses broken transfers, signs, and serves.
+@main
+struct DNSSigner: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dns-signer",
+        abstract: "Countersign's signing secondary: transfer, guard, sign, serve.",
+        subcommands: []
+    )
+}

@@ -1,0 +1,168 @@
+import DNSCore
+import Foundation
+import Testing
+@testable import DNSEdge
+
+/// NSD, Knot or BIND, started by a test on loopback as a secondary of our server for example.test,
+/// with TSIG on the transfers and NOTIFY accepted from 127.0.0.1 with the same key.
+struct SecondaryServer {
+    enum Kind: String, CaseIterable, Sendable, CustomStringConvertible {
+        case nsd, knot, bind
+        var tool: String {
+            switch self {
+            case .nsd: "nsd"
+            case .knot: "knotd"
+            case .bind: "named"
+            }
+        }
+        var description: String { rawValue }
+    }
+
+    let kind: Kind
+    let port: Int
+    let directory: URL
+    let daemon: EdgeDaemon
+
+    static func start(_ kind: Kind, primaryPort: Int, key: TSIGKey = EdgeFixtures.key) throws -> SecondaryServer {
+        let directory = try EdgeFixtures.temporaryDirectory(kind.rawValue)
+        let port = try EdgePorts.pick()
+        let dir = directory.path
+        let keyName = String(key.name.text.dropLast())
+        let secret = key.base64Secret
+        let configURL = directory.appendingPathComponent("\(kind.rawValue).conf")
+        let arguments: [String]
+        switch kind {
+        case .nsd:
+            try """
+                server:
+                    ip-address: 127.0.0.1
+                    port: \(port)
+                    zonesdir: "\(dir)"
+                    xfrdfile: "\(dir)/xfrd.state"
+                    xfrdir: "\(dir)"
+                    pidfile: "\(dir)/nsd.pid"
+                    database: ""
+                    zonelistfile: "\(dir)/zone.list"
+                    username: ""
+                    chroot: ""
+                    server-count: 1
+                    verbosity: 2
+                remote-control:
+                    control-enable: no
+                key:
+                    name: "\(keyName)"
+                    algorithm: \(key.algorithm.mnemonic)
+                    secret: "\(secret)"
+                zone:
+                    name: "example.test"
+                    zonefile: "example.test.zone"
+                    request-xfr: 127.0.0.1@\(primaryPort) \(keyName)
+                    allow-notify: 127.0.0.1 \(keyName)
+                    provide-xfr: 127.0.0.1 NOKEY
+
+                """.write(to: configURL, atomically: true, encoding: .utf8)
+            arguments = ["-d", "-c", configURL.path]
+        case .knot:
+            try """
+                server:
+                    rundir: "\(dir)"
+                    listen: 127.0.0.1@\(port)
+                    udp-workers: 1
+                    tcp-workers: 1
+                    background-workers: 1
+                control:
+                    listen: "\(dir)/knot.sock"
+                log:
+                  - target: stderr
+                    any: info
+                database:
+                    storage: "\(dir)"
+                key:
+                  - id: \(keyName)
+                    algorithm: \(key.algorithm.mnemonic)
+                    secret: \(secret)
+                remote:
+                  - id: primary
+                    address: 127.0.0.1@\(primaryPort)
+                    key: \(keyName)
+                acl:
+                  - id: notify_from_primary
+                    address: 127.0.0.1
+                    key: \(keyName)
+                    action: notify
+                  - id: local_transfer
+                    address: 127.0.0.1
+                    action: transfer
+                template:
+                  - id: default
+                    storage: "\(dir)"
+                    zonefile-sync: -1
+                zone:
+                  - domain: example.test
+                    master: primary
+                    acl: [notify_from_primary, local_transfer]
+
+                """.write(to: configURL, atomically: true, encoding: .utf8)
+            arguments = ["-c", configURL.path]
+        case .bind:
+            try """
+                options {
+                    directory "\(dir)";
+                    pid-file "\(dir)/named.pid";
+                    session-keyfile "\(dir)/session.key";
+                    managed-keys-directory "\(dir)";
+                    listen-on port \(port) { 127.0.0.1; };
+                    listen-on-v6 { none; };
+                    recursion no;
+                    dnssec-validation no;
+                    notify no;
+                    allow-transfer { 127.0.0.1; };
+                };
+                controls { };
+                key "\(keyName)" {
+                    algorithm \(key.algorithm.mnemonic);
+                    secret "\(secret)";
+                };
+                zone "example.test" {
+                    type secondary;
+                    primaries { 127.0.0.1 port \(primaryPort) key "\(keyName)"; };
+                    file "example.test.db";
+                    masterfile-format text;
+                    allow-notify { 127.0.0.1; };
+                };
+
+                """.write(to: configURL, atomically: true, encoding: .utf8)
+            arguments = ["-g", "-n", "1", "-c", configURL.path]
+        }
+        let daemon = try EdgeDaemon(kind.tool, arguments, log: directory.appendingPathComponent("daemon.log"))
+        return SecondaryServer(kind: kind, port: port, directory: directory, daemon: daemon)
+    }
+
+    func stop() {
+        daemon.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The serial the secondary serves now, or nil while it has no zone.
+    func serial() -> UInt32? {
+        guard let output = try? ExternalTool.run("dig", ["@127.0.0.1", "-p", String(port), "+norec", "+time=1", "+tries=1",
+                                                         "+short", "example.test", "SOA"], timeout: 10, allowFailure: true)
+        else { return nil }
+        let fields = output.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard fields.count >= 7 else { return nil }
+        return UInt32(fields[2])
+    }
+
+    /// Waits (bounded) until the secondary serves `serial`.
+    func waitForSerial(_ serial: UInt32, seconds: Double = 30) async -> Bool {
+        await edgeWait(seconds: seconds) { self.serial() == serial || !daemon.process.isRunning }
+            && self.serial() == serial
+    }
+
+    /// The secondary's copy of the zone, by AXFR from it.
+    func copy() throws -> Zone {
+        let output = try ExternalTool.run("kdig", ["@127.0.0.1", "-p", String(port), "+time=5", "example.test", "AXFR"],
+                                          timeout: 30, allowFailure: true)
+        return try EdgeDig.zone(fromAXFR: output, origin: EdgeFixtures.origin)
+    }
+}
