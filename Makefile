@@ -2,6 +2,8 @@
 SWIFT ?= swift
 # Seconds each fuzz target runs under `make fuzz`.
 FUZZ_SECONDS ?= 60
+# Extra arguments for every `swift build`/`swift test`, e.g. SWIFTPM_FLAGS="--scratch-path .build-mine".
+SWIFTPM_FLAGS ?=
 # Extra arguments for `swift test`, e.g. SWIFT_TEST_FLAGS="--filter ZoneFileParserTests".
 SWIFT_TEST_FLAGS ?=
 
@@ -20,18 +22,18 @@ deps:
 	scripts/install-test-deps.sh
 
 build:
-	$(SWIFT) build
+	$(SWIFT) build $(SWIFTPM_FLAGS)
 
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test $(SWIFT_TEST_FLAGS)
+	$(SWIFT) build $(SWIFTPM_FLAGS) --build-tests
+	$(SWIFT) test $(SWIFTPM_FLAGS) $(SWIFT_TEST_FLAGS)
 
 demo:
 	scripts/demo.sh
 
 bench:
-	$(SWIFT) build -c release --product CoreBench
-	"$$($(SWIFT) build -c release --show-bin-path)/CoreBench"
+	$(SWIFT) build $(SWIFTPM_FLAGS) -c release --product CoreBench
+	"$$($(SWIFT) build $(SWIFTPM_FLAGS) -c release --show-bin-path)/CoreBench"
 
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run

@@ -37,15 +37,21 @@ let package = Package(
         ),
         .executableTarget(
             name: "Primary",
-            dependencies: ["DNSCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["DNSCore", "DNSEdge", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "Signer",
-            dependencies: ["DNSCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "DNSCore", "DNSEdge",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Benchmarks live in their own executable so `make bench` builds them in release mode.
         .executableTarget(name: "CoreBench", dependencies: ["DNSCore"], path: "Benchmarks/CoreBench"),
-        .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore"]),
-        .testTarget(name: "DNSEdgeTests", dependencies: ["DNSEdge", "DNSCore"]),
+        // Helpers every test target shares: running the external judges, launching processes, seeded RNG.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore", "TestSupport"]),
+        .testTarget(name: "DNSEdgeTests", dependencies: ["DNSEdge", "DNSCore", "TestSupport"]),
     ]
 )

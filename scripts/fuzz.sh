@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh minimize TARGET FILE   shrink a crashing input; writes FILE.min
 #
 # Environment: FUZZ_SECONDS (per target), FUZZ_TARGETS (subset, e.g. "MessageDecoder"), FUZZ_TIMEOUT
-# (seconds one input may take before it counts as a hang, default 10), FUZZ_JOBS (extra libFuzzer flags),
+# (seconds one input may take before it counts as a hang, default 10), FUZZ_FLAGS (extra libFuzzer flags),
 # FUZZ_SCRATCH (build folder, default .build-fuzz), FUZZ_ARTIFACTS (default fuzz-artifacts).
 #
 # Exit status: 0 when every target ran its time without a crash, hang, leak or out-of-memory; 1 otherwise,
@@ -63,7 +63,8 @@ build() {
 
 # Extra flags for one target: a dictionary when there is one.
 target_flags() {
-    local dict="$ROOT/Fuzz/$(corpus_of "$1").dict"
+    local dict
+    dict="$ROOT/Fuzz/$(corpus_of "$1").dict"
     [[ -f "$dict" ]] && printf '%s\n' "-dict=$dict"
     return 0
 }
@@ -76,24 +77,34 @@ run_target() {
     local name=$1 corpus=$2
     local work="$SCRATCH/corpus/$corpus" logfile="$SCRATCH/logs/$name.log" rc=0
     mkdir -p "$work" "$SCRATCH/logs" "$ARTIFACTS"
-    local flags=()
+    local flags=() extra=()
     mapfile -t flags < <(target_flags "$name")
+    read -r -a extra <<<"${FUZZ_FLAGS:-}"
     log "running $name for ${FUZZ_SECONDS}s (seeds: Fuzz/corpus/$corpus, log: ${logfile#"$ROOT"/})"
     # The first corpus folder is where libFuzzer saves new inputs: a scratch copy, so the committed seeds
     # stay small. The outer timeout is a backstop in case the fuzzer itself wedges.
+    local started=$SECONDS marker="$SCRATCH/logs/$name.started"
+    touch "$marker"
     timeout --signal=TERM --kill-after=30 $((FUZZ_SECONDS + 300)) \
         "$BIN/$name" -max_total_time="$FUZZ_SECONDS" -timeout="$FUZZ_TIMEOUT" -rss_limit_mb=2048 \
-        -print_final_stats=1 -artifact_prefix="$ARTIFACTS/$name-" "${flags[@]}" ${FUZZ_JOBS:-} \
+        -print_final_stats=1 -artifact_prefix="$ARTIFACTS/$name-" "${flags[@]}" "${extra[@]}" \
         "$work" "$ROOT/Fuzz/corpus/$corpus" >"$logfile" 2>&1 || rc=$?
-    local execs secs
+    local execs secs=$((SECONDS - started)) units
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logfile" | tail -1)
-    secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$logfile" | tail -1)
+    # Fork mode (FUZZ_FLAGS="-fork=1 -ignore_crashes=1") prints no stat:: lines: take the last "#N" count.
+    [[ -n "$execs" ]] || execs=$(sed -n 's/^#\([0-9][0-9]*\)[:[:space:]].*/\1/p' "$logfile" | tail -1)
+    units=$(find "$work" -type f | wc -l)
+    # With -ignore_crashes libFuzzer exits 0 after a crash; a new reproducer still means failure.
+    local found
+    found=$(find "$ARTIFACTS" -maxdepth 1 -name "$name-*" -newer "$marker" | head -1)
+    if ((rc == 0)) && [[ -n "$found" ]]; then rc=1; fi
     if ((rc == 0)); then
-        RESULTS+=("| $name | ${execs:-?} | ${secs:-$FUZZ_SECONDS} | $(ls "$work" | wc -l) | ok |")
+        RESULTS+=("| $name | ${execs:-?} | $secs | $units | ok |")
     else
         local artifact
         artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$logfile" | tail -1)
-        RESULTS+=("| $name | ${execs:-?} | ${secs:-?} | $(ls "$work" | wc -l) | FAILED (exit $rc) ${artifact:-} |")
+        artifact=${artifact:-$found}
+        RESULTS+=("| $name | ${execs:-?} | $secs | $units | FAILED (exit $rc) ${artifact:-} |")
         log "$name FAILED (exit $rc); the end of its log:"
         grep -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse|INITED)' "$logfile" | tail -60 | demangle >&2
         [[ -n "$artifact" ]] && log "reproduce: scripts/fuzz.sh repro $name $artifact"

@@ -23,11 +23,15 @@ PACKAGES=(
     dnsperf
     python3-dnspython
     libsqlite3-dev
+    bind9
 )
+# Python modules the tests import from whichever python3 is first on PATH (a pyenv python does not see
+# Debian's python3-dnspython): module name and PyPI package.
+PYTHON_MODULES=("dns:dnspython")
 # Services a package's postinst may start or enable.
 SERVICES=(nsd knot unbound unbound-resolvconf named named-resolvconf bind9)
 # Commands the tests call; checked after installing so a broken install fails here, not in a test.
-COMMANDS=(named-checkzone kzonecheck kdig dig delv ldns-read-zone ldns-verify-zone dnssec-signzone nsd knotd unbound dnsperf)
+COMMANDS=(named-checkzone kzonecheck kdig dig delv ldns-read-zone ldns-verify-zone dnssec-signzone nsd knotd named unbound dnsperf)
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 
@@ -94,6 +98,21 @@ check_commands() {
     fi
 }
 
+# Installs the PyPI packages whose modules python3 cannot import; fails with the command when it cannot.
+ensure_python_modules() {
+    local entry module package missing=()
+    for entry in "${PYTHON_MODULES[@]}"; do
+        module=${entry%%:*} package=${entry#*:}
+        python3 -c "import $module" 2>/dev/null || missing+=("$package")
+    done
+    ((${#missing[@]} == 0)) && return 0
+    log "installing Python packages: ${missing[*]}"
+    if ! python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}"; then
+        log "could not install ${missing[*]}; run: python3 -m pip install ${missing[*]}"
+        [[ "${COUNTERSIGN_ALLOW_MISSING_TOOLS:-}" == 1 ]] || return 1
+    fi
+}
+
 mapfile -t MISSING < <(missing_packages)
 
 if ((${#MISSING[@]} == 0)); then
@@ -101,6 +120,7 @@ if ((${#MISSING[@]} == 0)); then
     if [[ $(id -u) -eq 0 ]]; then
         stop_services
     fi
+    ensure_python_modules
     exit 0
 fi
 
@@ -145,4 +165,5 @@ if ((${#STILL[@]})); then
     exit 1
 fi
 check_commands
+ensure_python_modules
 log "done"

@@ -10,7 +10,8 @@ public typealias TransferResult = AXFRClientMachine.Result
 ///
 /// A call either returns the whole zone or throws a `TransferError`; no partial zone ever leaves it.
 /// It never waits past its bounds: the connect timeout, the idle timeout between messages (in the
-/// limits) and the overall `timeout`, whichever comes first.
+/// limits) and the overall `timeout`, whichever comes first. The overall timeout and the first idle
+/// period count from the start of the connection attempt. Cancelling the calling task ends it at once.
 public struct AXFRClient: Sendable {
     public var group: any EventLoopGroup
     public var connectTimeout: Duration
@@ -74,13 +75,15 @@ public struct AXFRClient: Sendable {
         let eventLoop = group.next()
         let promise = eventLoop.makePromise(of: AXFRClientMachine.Action.self)
         let connectLimit = min(connectTimeout, timeout)
-        let unixTime = clock.seconds
+        let origin = AXFRClientHandler.now()
+        let unixTimeAtOrigin = clock.seconds()
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(Self.nanoseconds(connectLimit)))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AXFRClientHandler(machine: machine, promise: promise, unixTime: unixTime))
+                        AXFRClientHandler(machine: machine, promise: promise, origin: origin,
+                                          unixTimeAtOrigin: unixTimeAtOrigin))
                 }
             }
         let channel: any Channel

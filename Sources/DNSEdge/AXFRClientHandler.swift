@@ -16,26 +16,30 @@ final class AXFRClientHandler: ChannelInboundHandler {
 
     private var machine: AXFRClientMachine
     private let promise: EventLoopPromise<AXFRClientMachine.Action>
-    private let unixTime: @Sendable () -> UInt64
+    /// Monotonic and wall-clock time when the connection attempt began: the machine's deadlines count
+    /// from there, so connecting uses up part of the overall timeout rather than adding to it.
+    private let origin: Duration
+    private let unixTimeAtOrigin: UInt64
     /// Bytes received and not yet framed: at most one partial message plus one read.
     private var pending: [UInt8] = []
     private var timer: Scheduled<Void>?
     private var finished = false
 
-    init(machine: AXFRClientMachine, promise: EventLoopPromise<AXFRClientMachine.Action>,
-         unixTime: @escaping @Sendable () -> UInt64) {
+    init(machine: AXFRClientMachine, promise: EventLoopPromise<AXFRClientMachine.Action>, origin: Duration,
+         unixTimeAtOrigin: UInt64) {
         self.machine = machine
         self.promise = promise
-        self.unixTime = unixTime
+        self.origin = origin
+        self.unixTimeAtOrigin = unixTimeAtOrigin
     }
 
     /// Monotonic time in the machine's terms.
-    private static func now() -> Duration {
+    static func now() -> Duration {
         .nanoseconds(Int64(clamping: NIODeadline.now().uptimeNanoseconds))
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        perform(machine.event(.start(unixTime: unixTime()), now: Self.now()), context: context)
+        perform(machine.event(.start(unixTime: unixTimeAtOrigin), now: origin), context: context)
         context.fireChannelActive()
     }
 

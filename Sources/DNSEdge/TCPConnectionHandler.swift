@@ -20,6 +20,7 @@ final class TCPConnectionHandler: ChannelDuplexHandler {
     private var readHeld = false
     private var readPending = false
     private var processing = false
+    private var rerun = false
 
     init(handler: any DNSRequestHandler, logger: Logger, maxQueued: Int) {
         self.handler = handler
@@ -72,36 +73,45 @@ final class TCPConnectionHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Answers queued requests and pumps a running stream while the channel takes writes. Writability
+    /// can flip back inside our own flush; such a re-entrant call only asks for another pass.
     private func process(context: ChannelHandlerContext) {
-        guard !processing, let peer else { return }
+        guard let peer else { return }
+        if processing {
+            rerun = true
+            return
+        }
         processing = true
         defer { processing = false }
-        var wrote = false
-        while context.channel.isActive {
-            if let current = stream {
-                while context.channel.isWritable, let message = current.next() {
-                    write(message, context: context)
+        repeat {
+            rerun = false
+            var wrote = false
+            while context.channel.isActive {
+                if let current = stream {
+                    while context.channel.isWritable, let message = current.next() {
+                        write(message, context: context)
+                        wrote = true
+                    }
+                    if context.channel.isWritable {
+                        current.finish(completed: true)
+                        stream = nil
+                    } else {
+                        break
+                    }
+                }
+                guard context.channel.isWritable, let bytes = queue.popFirst() else { break }
+                switch handler.handle(DNSRequest(bytes: bytes, source: peer, transport: .tcp)) {
+                case let .reply(reply):
+                    write(reply, context: context)
                     wrote = true
-                }
-                if context.channel.isWritable {
-                    current.finish(completed: true)
-                    stream = nil
-                } else {
-                    break
+                case let .stream(next):
+                    stream = next
+                case .drop:
+                    continue
                 }
             }
-            guard context.channel.isWritable, let bytes = queue.popFirst() else { break }
-            switch handler.handle(DNSRequest(bytes: bytes, source: peer, transport: .tcp)) {
-            case let .reply(reply):
-                write(reply, context: context)
-                wrote = true
-            case let .stream(next):
-                stream = next
-            case .drop:
-                continue
-            }
-        }
-        if wrote { context.flush() }
+            if wrote { context.flush() }
+        } while rerun && context.channel.isActive
         let full = queue.count >= maxQueued || !context.channel.isWritable
         if full != readHeld {
             readHeld = full

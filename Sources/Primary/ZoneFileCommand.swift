@@ -1,5 +1,6 @@
 import ArgumentParser
 import DNSCore
+import DNSEdge
 import Foundation
 
 /// Offline checks of master files, like `named-checkzone`: parse, run the semantic checks, print the zone in
@@ -21,7 +22,7 @@ struct ZoneFileCommand: ParsableCommand {
         @Flag(name: .long, help: "Allow $INCLUDE of files relative to the zone file's directory.")
         var allowInclude = false
 
-        /// Reads, parses and checks the zone; throws a message fit for an operator.
+        /// Reads and parses the zone; errors carry `file:line:column`.
         func load() throws -> Zone {
             let originName: DomainName
             do {
@@ -29,21 +30,7 @@ struct ZoneFileCommand: ParsableCommand {
             } catch {
                 throw ValidationError("--origin \(origin): \(error)")
             }
-            let text = try readText(file)
-            let directory = (file as NSString).deletingLastPathComponent
-            let include: ((String) throws -> String)? = allowInclude
-                ? { path in try readText(path.hasPrefix("/") ? path : directory + "/" + path) } : nil
-            return try Zone(parsing: text, origin: originName, file: file, include: include)
-        }
-
-        func readText(_ path: String) throws -> String {
-            if path == "-" {
-                return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("\(path): cannot read the file")
-            }
-            return String(decoding: data, as: UTF8.self)
+            return try ZoneFiles.load(file, origin: originName, allowInclude: allowInclude)
         }
     }
 

@@ -3,10 +3,10 @@ import ArgumentParser
 /// `dns-signer`: the signing secondary and public face. It pulls the unsigned zone from the hidden primary,
 /// refuses broken transfers, signs, and serves.
 @main
-struct DNSSigner: ParsableCommand {
+struct DNSSigner: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dns-signer",
         abstract: "Countersign's signing secondary: transfer, guard, sign, serve.",
-        subcommands: []
+        subcommands: [ServeCommand.self, SignZoneCommand.self, VerifyZoneCommand.self, DSCommand.self]
     )
 }

@@ -102,7 +102,7 @@ struct DNSSECKeyTests {
         #expect(try SigningKey(pem: pem).flags == 256)
 
         guard ExternalTool.require("openssl") else { return }
-        let dir = try TemporaryDirectory()
+        let dir = try KeyFileDirectory()
         let path = dir.write("key.pem", pem)
         let text = try ExternalTool.run("openssl", ["pkey", "-in", path, "-noout", "-text"])
         let expected: String = switch algorithm {
@@ -136,7 +136,7 @@ struct DNSSECKeyTests {
           ])
     func bindImport(algorithmName: String, options: [String]) throws {
         guard ExternalTool.require("dnssec-keygen") else { return }
-        let dir = try TemporaryDirectory()
+        let dir = try KeyFileDirectory()
         let base = try ExternalTool.run(
             "dnssec-keygen", ["-K", dir.path, "-a", algorithmName] + options + ["example.test"])
             .split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
@@ -167,7 +167,7 @@ struct DNSSECKeyTests {
     @Test("BIND import refuses a .key of another key, small RSA, unsupported algorithms and HSM keys")
     func bindImportRefusals() throws {
         guard ExternalTool.require("dnssec-keygen") else { return }
-        let dir = try TemporaryDirectory()
+        let dir = try KeyFileDirectory()
         func keygen(_ arguments: [String]) throws -> String {
             try ExternalTool.run("dnssec-keygen", ["-K", dir.path] + arguments + ["example.test"])
                 .split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
@@ -203,7 +203,7 @@ struct DNSSECKeyTests {
           arguments: algorithms)
     func signaturesInteroperateWithBIND(algorithm: DNSSECAlgorithm) throws {
         guard ExternalTool.require("dnssec-signzone"), ExternalTool.require("dnssec-verify") else { return }
-        let dir = try TemporaryDirectory()
+        let dir = try KeyFileDirectory()
         let key = try SigningKey.generate(algorithm: algorithm, flags: SigningKey.keySigningFlags)
         let now = UInt32(Date().timeIntervalSince1970)
         let base = key.bindBaseName(owner: Self.zone)
@@ -219,7 +219,7 @@ struct DNSSECKeyTests {
             """)
         // BIND signs with our exported key (so it read our private file), as a CSK (-z).
         try ExternalTool.run("dnssec-signzone", [
-            "-O", "full", "-z", "-K", dir.path, "-o", "example.test", "-f", dir.path + "/signed.db",
+            "-O", "full", "-z", "-K", dir.path, "-d", dir.path, "-o", "example.test", "-f", dir.path + "/signed.db",
             dir.path + "/zone.db", dir.path + "/" + base,
         ])
         var lines = try dir.read("signed.db").split(separator: "\n").map(String.init)
@@ -268,7 +268,7 @@ struct DNSSECKeyTests {
         guard ExternalTool.require("dnssec-keygen"), ExternalTool.require("dnssec-dsfromkey"),
               ExternalTool.require("ldns-key2ds")
         else { return }
-        let dir = try TemporaryDirectory()
+        let dir = try KeyFileDirectory()
         let base = try ExternalTool.run("dnssec-keygen", ["-K", dir.path, "-a", algorithmName] + options + ["example.test"])
             .split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
         let keyFile = dir.path + "/" + base + ".key"
@@ -401,7 +401,7 @@ struct DNSSECKeyTests {
 }
 
 /// A directory under the system temporary directory, removed when the value is released.
-final class TemporaryDirectory {
+final class KeyFileDirectory {
     let path: String
 
     init() throws {

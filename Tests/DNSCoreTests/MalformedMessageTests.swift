@@ -241,19 +241,6 @@ struct MalformedMessageTests {
         #expect(Self.decodeError(Self.kdigQuery + [0]) == .trailingBytes(offset: 29, count: 1))
     }
 
-    /// SplitMix64: a fixed seed makes every run mutate the same way, so a failure reproduces.
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(bound, 1))) }
-    }
-
     static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var bytes = input
         let interesting: [UInt8] = [0x00, 0x01, 0x3F, 0x40, 0x80, 0xC0, 0xFF, 0x29, 0xFA, 0x0C]
@@ -289,7 +276,7 @@ struct MalformedMessageTests {
     @Test("20,000 deterministic mutations: decode returns or throws, and what decodes re-encodes stably")
     func mutationLoop() throws {
         let seeds = [try MessageFixtures.response(tsig: true).encode(), try MessageFixtures.response().encode(), Self.digQuery]
-        var rng = SplitMix64(state: 0xC0FF_EE15_DEAD_BEEF)
+        var rng = SplitMix64(seed: 0xC0FF_EE15_DEAD_BEEF)
         var decoded = 0
         var rejected = 0
         var failures: [String] = []

@@ -291,7 +291,7 @@ private final class ToolProcess {
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessLauncher.launch(process)
     }
 
     deinit {

@@ -515,6 +515,10 @@ enum Serving {
             Message.query(name: "www.example.com.", type: .A, id: 1), catalog: catalog,
             answerer: QueryAnswerer(maxUDPPayload: 1400))
         #expect(custom.edns?.udpPayloadSize == 1400)
+        // DO is echoed (RFC 3225 §3); an unsigned zone has nothing more to add.
+        let dnssec = try Serving.ask("nope.example.com.", .A, catalog: catalog, do: true)
+        #expect(dnssec.edns?.dnssecOK == true)
+        #expect(Serving.shapes(dnssec.authority) == ["example.com. SOA"])
     }
 
     @Test func unknownEDNSVersionIsBADVERS() throws {
@@ -591,10 +595,25 @@ enum Serving {
         for i in 0..<10 {
             many.append(try ZoneSnapshot(Serving.zone("$TTL 1\n@ SOA a b 1 2 3 4 5\n@ NS ns.example.net.\n", origin: DomainName("z\(i).test."))))
         }
-        let big = Catalog(many + [try ZoneSnapshot(Serving.zone())])
+        let big = Catalog(many + (try Catalog(zones: [Serving.zone()])).zones)
         #expect(big.zone(for: "A.WWW.deleg.example.com.")?.origin == "deleg.example.com.")
         #expect(big.zone(for: "x.z3.test.")?.origin == "z3.test.")
         #expect(big.zone(for: "test.") == nil)
+    }
+
+    @Test func namesAreCompressedAtLeastAsWellAsByTheMessageEncoder() throws {
+        // Owner names, NS targets and SOA names all point back into the packet.
+        for (name, type) in [("example.com.", RecordType.NS), ("www.deleg.example.com.", .A), ("nope.example.com.", .A)]
+            as [(DomainName, RecordType)] {
+            let query = Message.query(name: name, type: type, id: 1)
+            guard case .bytes(let bytes) = QueryAnswerer().respond(to: query.encode(), transport: .tcp, catalog: catalog)
+            else {
+                Issue.record("no reply")
+                continue
+            }
+            let reencoded = try Message(decoding: bytes).encode()
+            #expect(bytes.count <= reencoded.count, "\(name) \(type): \(bytes.count) > \(reencoded.count)")
+        }
     }
 
     @Test func messageAndBytesPathsGiveTheSameAnswer() throws {

@@ -175,3 +175,38 @@ struct RecordRoundTripTests {
         }
     }
 }
+
+/// Inputs `make fuzz` found that did not survive print → parse (their files are in Fuzz/corpus/zonefile).
+@Suite("Fuzzing regressions")
+struct FuzzingRegressionTests {
+    @Test func alpnIdsWithCommasAndBackslashesRoundTrip() throws {
+        // ids: `a\b` and `c,d` (RFC 9460 Appendix A.1 double escaping).
+        let rdata = try RData(type: .SVCB, presentation: #"1 t. alpn="a\\\\b,c\\,d""#, origin: nil)
+        guard case .svcb(let svcb) = rdata else { Issue.record("not SVCB"); return }
+        #expect(svcb.params.first?.value == [3] + Array("a\\b".utf8) + [3] + Array("c,d".utf8))
+        #expect(try RData(type: .SVCB, presentation: rdata.presentation, origin: nil) == rdata)
+    }
+
+    @Test func emptyKeyAndDataFieldsAreRefused() {
+        let cases: [(RecordType, String)] = [
+            (.DNSKEY, ##"\# 4 01000301"##), (.CDNSKEY, ##"\# 4 01000301"##), (.TLSA, ##"\# 3 030101"##), (.SSHFP, ##"\# 2 0402"##),
+        ]
+        for (type, generic) in cases {
+            #expect(throws: ZoneFileError.self, "\(type)") {
+                try RData(type: type, presentation: generic, origin: nil)
+            }
+        }
+    }
+
+    @Test func metaClassesAndMixedClassesAreRefused() throws {
+        var parser = ZoneFileParser(origin: "example.")
+        #expect(throws: ZoneFileError(file: "<input>", line: 1, column: 6, message: "ANY is a meta class (RFC 6895); zone data needs a real class such as IN")) {
+            _ = try parser.parse("x 60 CLASS255 TXT \"a\"\n")
+        }
+        var mixed = ZoneFileParser(origin: "example.")
+        // The first record has no class, so it is IN; a later CH record may not join it.
+        #expect(throws: ZoneFileError(file: "<input>", line: 3, column: 3, message: "class CH differs from the class IN of earlier records")) {
+            _ = try mixed.parse("$TTL 60\ny TXT \"b\"\nx CH TXT \"a\"\n")
+        }
+    }
+}

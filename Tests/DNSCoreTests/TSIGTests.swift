@@ -403,11 +403,12 @@ struct TSIGTests {
             }
             return plan.sign(Self.answer(to: request, address: "192.0.2.53"), now: now).bytes
         }
-        print("=====OUT \(tool) \(algorithmName)\n\(output)")
         #expect(output.contains("192.0.2.53"), "\(tool) output: \(output)")
         #expect(output.contains("TSIG PSEUDOSECTION"), "\(tool) output: \(output)")
-        #expect(!output.lowercased().contains("verify failure") && !output.lowercased().contains("couldn't verify"),
-                "\(tool) output: \(output)")
+        // dig says "Couldn't verify signature: tsig verify failure", kdig "failed to verify TSIG".
+        let lowered = output.lowercased()
+        #expect(!lowered.contains("verify failure") && !lowered.contains("couldn't verify")
+                    && !lowered.contains("failed to verify"), "\(tool) output: \(output)")
         if tool == "kdig" { #expect(output.contains("NOERROR"), "kdig output: \(output)") }
     }
 
@@ -424,17 +425,145 @@ struct TSIGTests {
             let request = try Message(decoding: bytes)
             return try Self.editingTSIG(plan.sign(Self.answer(to: request), now: now).bytes) { $0.mac[0] ^= 1 }
         }
-        print("=====BAD \(tool)\n\(output)")
         let lowered = output.lowercased()
-        #expect(lowered.contains("verify failure") || lowered.contains("couldn't verify") || lowered.contains("badsig")
-                    || lowered.contains("failed"), "\(tool) output: \(output)")
+        #expect(lowered.contains("tsig verify failure") || lowered.contains("failed to verify tsig"),
+                "\(tool) output: \(output)")
+    }
+
+    @Test("knotd verifies our signed queries; we verify its answers, signed AXFR and BADKEY/BADTIME errors")
+    func knotServer() throws {
+        guard ExternalTool.require("knotd") else { return }
+        let server = try TSIGKnotServer(key: Self.key, records: 3000)
+        defer { server.stop() }
+        let now = { UInt64(Date().timeIntervalSince1970) }
+        let signer = TSIGSigner(key: Self.key)
+
+        // A signed UDP query: knotd checks our MAC, we check its answer's.
+        let query = signer.signRequest(Self.query(id: 0x5151, name: "ns1.example.test."), now: now())
+        let reply = try server.udpExchange(query.bytes)
+        _ = try TSIGVerifier.verifyResponse(reply, key: Self.key, requestMAC: query.mac, now: now())
+        let answer = try Message(decoding: reply)
+        #expect(answer.rcode == .NOERROR && answer.answers.map(\.rdata) == [.a(A(IPv4Address("192.0.2.1")!))])
+
+        // AXFR over TCP: every message is checked with the running MAC of RFC 8945 §5.3.1.
+        var axfr = Message.query(name: "example.test.", type: .AXFR, id: 0x6262, udpPayloadSize: nil)
+        axfr.flags.rd = false
+        let axfrRequest = signer.signRequest(axfr, now: now())
+        let messages = try server.tcpTransfer(axfrRequest.bytes)
+        var transfer = TSIGTransferVerifier(key: Self.key, requestMAC: axfrRequest.mac)
+        var records = 0
+        for bytes in messages {
+            _ = try transfer.verify(bytes, now: now())
+            records += try Message(decoding: bytes).answers.count
+        }
+        try transfer.finish()
+        #expect(messages.count > 1, "the zone must need several messages")
+        #expect(records == 3000 + 4)
+
+        // Errors from the server: an unknown key is BADKEY (unsigned); an old clock is BADTIME, signed,
+        // with the server's time, and our verifier authenticates that answer before reporting it.
+        let stranger = try TSIGKey(name: "stranger.", base64Secret: Self.key.base64Secret)
+        let badKey = TSIGSigner(key: stranger).signRequest(Self.query(id: 1, name: "ns1.example.test."), now: now())
+        #expect(throws: TSIGError.peerError(.BADKEY, key: stranger.name, serverTime: nil)) {
+            try TSIGVerifier.verifyResponse(try server.udpExchange(badKey.bytes), key: stranger,
+                                            requestMAC: badKey.mac, now: now())
+        }
+        let old = signer.signRequest(Self.query(id: 2, name: "ns1.example.test."), now: now() - 3600)
+        do {
+            _ = try TSIGVerifier.verifyResponse(try server.udpExchange(old.bytes), key: Self.key, requestMAC: old.mac,
+                                                now: now())
+            Issue.record("knotd accepted a request signed an hour ago")
+        } catch let error as TSIGError {
+            guard case .peerError(.BADTIME, _, let serverTime?) = error else {
+                Issue.record("expected BADTIME with the server's clock, got \(error)")
+                return
+            }
+            #expect(serverTime + 5 >= now() && serverTime <= now() + 5)
+        }
+    }
+
+    @Test("dig (and kdig) verify our AXFR signed on messages 1, 101, 201 and 250; dig notices a changed unsigned one",
+          arguments: ["dig", "kdig"])
+    func transferInterop(tool: String) throws {
+        guard ExternalTool.require(tool) else { return }
+        let verifier = TSIGVerifier(keys: [Self.key])
+        func serve(tamper: Bool) throws -> String {
+            try Self.serveTransfer(tool: tool, key: Self.key) { bytes in
+                let now = UInt64(Date().timeIntervalSince1970)
+                guard case .verified(let plan) = verifier.verifyRequest(bytes, now: now) else {
+                    throw TSIGTestFailure("\(tool)'s AXFR request did not verify")
+                }
+                let request = try Message(decoding: bytes)
+                var signer = TSIGTransferSigner(plan: plan, signingInterval: 100)
+                let soa = ResourceRecord(name: "example.test.", ttl: 3600, rdata: .soa(SOA(
+                    mname: "ns1.example.test.", rname: "admin.example.test.", serial: SerialNumber(1), refresh: 7200,
+                    retry: 3600, expire: 1_209_600, minimum: 3600)))
+                let count = 250
+                return (0..<count).map { index in
+                    var message = request.makeResponse()
+                    message.flags.aa = true
+                    message.answers = [ResourceRecord(
+                        name: try! DomainName("r\(index).example.test.", origin: .root), ttl: 60,
+                        rdata: .a(A(IPv4Address(bytes: [192, 0, 2, UInt8(index % 256)])!)))]
+                    if index == 0 { message.answers.insert(soa, at: 0) }
+                    if index == count - 1 { message.answers.append(soa) }
+                    var wire = signer.sign(message, isLast: index == count - 1, now: now)
+                    // Message 150 is unsigned: change its address after signing.
+                    if tamper && index == 150 { wire[wire.count - 1] ^= 0x01 }
+                    return wire
+                }
+            }
+        }
+        let good = try serve(tamper: false)
+        let lowered = good.lowercased()
+        #expect(!lowered.contains("verify failure") && !lowered.contains("couldn't verify")
+                    && !lowered.contains("failed to verify") && !lowered.contains("transfer failed"), "\(tool): \(good)")
+        #expect(good.contains("r249.example.test."), "\(tool): \(good)")
+        #expect(good.contains(tool == "dig" ? "messages 250" : "250 messages"), "\(tool): \(good)")
+        // kdig (3.2) checks only the first message's TSIG of a transfer; dig checks them all, running MAC
+        // included, so it alone judges the unsigned messages.
+        guard tool == "dig" else { return }
+        let bad = try serve(tamper: true).lowercased()
+        #expect(bad.contains("verify failure") || bad.contains("failed to verify") || bad.contains("couldn't verify")
+                    || bad.contains("transfer failed"), "\(tool): \(bad)")
+    }
+
+    /// Runs `tool -y KEY example.test. AXFR` against a loopback TCP listener and answers its request
+    /// with the messages `respond` returns; returns what the tool printed.
+    static func serveTransfer(tool: String, key: TSIGKey, respond: ([UInt8]) throws -> [[UInt8]]) throws -> String {
+        guard let path = ExternalTool.path(of: tool) else { throw TSIGTestFailure("\(tool) is not installed") }
+        let listener = try TSIGTCPListener()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["@127.0.0.1", "-p", String(listener.port), "-y", key.spec, "example.test.", "AXFR"]
+            + (tool == "dig" ? ["+tries=1", "+time=3"] : ["+retry=0", "+timeout=3"])
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try ProcessLauncher.launch(process)
+        defer {
+            if process.isRunning {
+                _ = Glibc.kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+        // Read the output while the tool runs, so a large transfer never fills the pipe.
+        let collected = TSIGToolOutput(output.fileHandleForReading)
+        let connection = try listener.accept(timeoutMilliseconds: 5_000)
+        let request = try connection.receive()
+        for message in try respond(request) { try connection.send(message) }
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { throw TSIGTestFailure("\(tool) did not finish the transfer within 10 s") }
+        return collected.text()
     }
 
     /// Runs `tool -y KEY` against a loopback UDP socket, answers its first query with `respond`, and
     /// returns everything the tool printed. Bounded waits: 5 s for the query, 5 s for the exit.
     static func serveOne(tool: String, key: TSIGKey, respond: ([UInt8]) throws -> [UInt8]) throws -> String {
         guard let path = ExternalTool.path(of: tool) else { throw TSIGTestFailure("\(tool) is not installed") }
-        let socket = try LoopbackUDPSocket()
+        let socket = try TSIGUDPSocket()
         let patience = tool == "dig" ? ["+tries=1", "+time=2"] : ["+retry=0", "+timeout=2"]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -445,7 +574,7 @@ struct TSIGTests {
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessLauncher.launch(process)
         defer {
             // Only ever our own child, by its pid.
             if process.isRunning {
@@ -470,7 +599,7 @@ struct TSIGTestFailure: Error, CustomStringConvertible {
 }
 
 /// One UDP socket on 127.0.0.1 with a kernel-chosen port.
-final class LoopbackUDPSocket {
+final class TSIGUDPSocket {
     let descriptor: Int32
     let port: UInt16
 
@@ -520,5 +649,232 @@ final class LoopbackUDPSocket {
             }
         }
         guard sent == bytes.count else { throw TSIGTestFailure("sendto() sent \(sent) of \(bytes.count) bytes") }
+    }
+}
+
+/// A knotd on loopback serving example.test. (SOA, NS, A and `records` TXT records) for AXFR to
+/// holders of `key`; started for one test and stopped by its own pid.
+final class TSIGKnotServer {
+    let directory: KeyFileDirectory
+    let process = Process()
+    let port: UInt16
+
+    init(key: TSIGKey, records: Int) throws {
+        directory = try KeyFileDirectory()
+        // A port the kernel just handed out, released for knotd (UDP and TCP).
+        port = try TSIGUDPSocket().port
+        var zone = """
+            $TTL 3600
+            example.test. IN SOA ns1.example.test. admin.example.test. 1 7200 3600 1209600 3600
+            example.test. IN NS ns1.example.test.
+            ns1.example.test. IN A 192.0.2.1
+
+            """
+        for i in 0..<records { zone += "host\(i).example.test. IN TXT \"record \(i) with some padding to fill messages\"\n" }
+        directory.write("example.test.zone", zone)
+        directory.write("knot.conf", """
+            server:
+                rundir: "\(directory.path)"
+                listen: 127.0.0.1@\(port)
+            database:
+                storage: "\(directory.path)"
+            key:
+              - id: \(String(key.name.text.dropLast()))
+                algorithm: \(key.algorithm.mnemonic)
+                secret: \(key.base64Secret)
+            acl:
+              - id: transfer
+                key: \(String(key.name.text.dropLast()))
+                action: transfer
+            template:
+              - id: default
+                storage: "\(directory.path)"
+                file: "%s.zone"
+            zone:
+              - domain: example.test
+                acl: transfer
+            log:
+              - target: stderr
+                any: warning
+
+            """)
+        guard let path = ExternalTool.path(of: "knotd") else { throw TSIGTestFailure("knotd is not installed") }
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["-c", directory.path + "/knot.conf"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try ProcessLauncher.launch(process)
+        // Ready when it answers for the zone (5 s at most).
+        let probe = Message.query(name: "example.test.", type: .SOA, id: 7, udpPayloadSize: nil).encode()
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline && process.isRunning {
+            if let reply = try? udpExchange(probe, timeoutMilliseconds: 200),
+               (try? Message(decoding: reply))?.rcode == .NOERROR {
+                return
+            }
+            usleep(50_000)
+        }
+        stop()
+        throw TSIGTestFailure("knotd did not start serving example.test. on port \(port) within 5 s")
+    }
+
+    /// Stops our knotd (by its pid) and waits for it.
+    func stop() {
+        guard process.isRunning else { return }
+        _ = Glibc.kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(3)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    func udpExchange(_ query: [UInt8], timeoutMilliseconds: Int32 = 3_000) throws -> [UInt8] {
+        let socket = try TSIGUDPSocket()
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        try socket.send(query, to: address)
+        guard let (reply, _) = socket.receive(timeoutMilliseconds: timeoutMilliseconds) else {
+            throw TSIGTestFailure("knotd sent no UDP answer")
+        }
+        return reply
+    }
+
+    /// Sends a zone transfer request over TCP and returns every message up to the closing SOA.
+    func tcpTransfer(_ query: [UInt8]) throws -> [[UInt8]] {
+        let client = try TSIGTCPConnection(port: port)
+        try client.send(query)
+        var messages: [[UInt8]] = []
+        var soaCount = 0
+        while soaCount < 2 {
+            let bytes = try client.receive()
+            let message = try Message(decoding: bytes)
+            guard message.rcode == .NOERROR else { throw TSIGTestFailure("AXFR refused: \(message.rcode)") }
+            soaCount += message.answers.filter { $0.type == .SOA }.count
+            messages.append(bytes)
+            if messages.count > 10_000 { throw TSIGTestFailure("AXFR did not end") }
+        }
+        return messages
+    }
+}
+
+/// A TCP connection to 127.0.0.1 carrying length-prefixed DNS messages (RFC 1035 §4.2.2), 5 s timeouts.
+final class TSIGTCPConnection {
+    let descriptor: Int32
+
+    /// Wraps an accepted connection.
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    init(port: UInt16) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TSIGTestFailure("socket() failed") }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let fd = descriptor
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                connect(fd, generic, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else {
+            close(descriptor)
+            throw TSIGTestFailure("connect to port \(port) failed: errno \(errno)")
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    func send(_ message: [UInt8]) throws {
+        let framed = [UInt8(message.count >> 8), UInt8(message.count & 0xFF)] + message
+        let sent = framed.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, framed.count, 0) }
+        guard sent == framed.count else { throw TSIGTestFailure("TCP send failed") }
+    }
+
+    func receive() throws -> [UInt8] {
+        let header = try read(2)
+        return try read(Int(header[0]) << 8 | Int(header[1]))
+    }
+
+    private func read(_ count: Int) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress! + filled, count - filled, 0) }
+            guard got > 0 else { throw TSIGTestFailure("TCP connection closed or timed out after \(filled) of \(count) bytes") }
+            filled += got
+        }
+        return buffer
+    }
+}
+
+/// A listening TCP socket on 127.0.0.1 with a kernel-chosen port.
+final class TSIGTCPListener {
+    let descriptor: Int32
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TSIGTestFailure("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ready = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(fd, generic, length) == 0 && getsockname(fd, generic, &length) == 0 && listen(fd, 4) == 0
+            }
+        }
+        guard ready else {
+            close(fd)
+            throw TSIGTestFailure("listening on 127.0.0.1 failed: errno \(errno)")
+        }
+        descriptor = fd
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    deinit { close(descriptor) }
+
+    func accept(timeoutMilliseconds: Int32) throws -> TSIGTCPConnection {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, timeoutMilliseconds) == 1 else { throw TSIGTestFailure("no TCP connection within the timeout") }
+        let connection = Glibc.accept(descriptor, nil, nil)
+        guard connection >= 0 else { throw TSIGTestFailure("accept() failed: errno \(errno)") }
+        return TSIGTCPConnection(descriptor: connection)
+    }
+}
+
+/// Reads a pipe to its end on a background thread, so the writer never blocks on a full pipe.
+final class TSIGToolOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            let all = handle.readDataToEndOfFile()
+            lock.lock()
+            data = all
+            lock.unlock()
+            done.signal()
+        }
+    }
+
+    /// Everything written, once the writer has closed the pipe (5 s at most).
+    func text() -> String {
+        _ = done.wait(timeout: .now() + 5)
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -47,7 +47,7 @@ private enum ZoneTools {
         process.standardError = err
         let done = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in done.signal() }
-        try process.run()
+        try ProcessLauncher.launch(process)
         if done.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
             _ = done.wait(timeout: .now() + 5)
@@ -71,18 +71,6 @@ private func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: url) }
     return try body(url)
-}
-
-/// Deterministic pseudo-random numbers (SplitMix64) so a failing generated zone can be reproduced.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Every type we print, delegations with glue, wildcards, escapes, and an unknown type.
@@ -138,7 +126,7 @@ private func richZone() throws -> Zone {
 
 /// A larger zone with random hosts, delegations with glue, wildcards and arbitrary TXT bytes.
 private func generatedZone(seed: UInt64, hosts: Int) throws -> Zone {
-    var rng = SeededGenerator(state: seed)
+    var rng = SplitMix64(seed: seed)
     var text = "$ORIGIN gen.example.\n$TTL 300\n@ SOA ns1 hostmaster 7 3600 600 86400 60\n@ NS ns1\nns1 A 198.51.100.1\n"
     let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789")
     func host() -> String {
@@ -182,7 +170,7 @@ private func generatedZone(seed: UInt64, hosts: Int) throws -> Zone {
             let path = dir.appendingPathComponent(file).path
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             let bind = try ZoneTools.run(
-                "named-checkzone", ["-k", "fail", "-i", "full", zone.origin.text, path], in: dir)
+                "named-checkzone", ["-k", "fail", "-i", "local", zone.origin.text, path], in: dir)
             #expect(bind.status == 0, "named-checkzone rejected our output:\n\(bind.output)\(bind.errors)")
             let knot = try ZoneTools.run("kzonecheck", ["-o", zone.origin.text, path], in: dir)
             #expect(knot.status == 0, "kzonecheck rejected our output:\n\(knot.output)\(knot.errors)")
@@ -235,7 +223,7 @@ private func generatedZone(seed: UInt64, hosts: Int) throws -> Zone {
             try withTemporaryDirectory { dir in
                 let path = dir.appendingPathComponent("in.db").path
                 try ZoneFileWriter.portable.write(zone).write(toFile: path, atomically: true, encoding: .utf8)
-                let result = try ZoneTools.run("named-compilezone", ["-o", "-", zone.origin.text, path], in: dir)
+                let result = try ZoneTools.run("named-compilezone", ["-i", "none", "-o", "-", zone.origin.text, path], in: dir)
                 #expect(result.status == 0, "named-compilezone failed:\n\(result.errors)")
                 let reread = try Zone(parsing: result.output, origin: zone.origin, file: "named-compilezone")
                 #expect(reread == zone)
@@ -252,7 +240,7 @@ private func generatedZone(seed: UInt64, hosts: Int) throws -> Zone {
         try withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent("bad.db").path
             try ZoneFileWriter.portable.write(zone).write(toFile: path, atomically: true, encoding: .utf8)
-            let bind = try ZoneTools.run("named-checkzone", ["-k", "fail", "-i", "full", "example.com.", path], in: dir)
+            let bind = try ZoneTools.run("named-checkzone", ["-k", "fail", "-i", "local", "example.com.", path], in: dir)
             #expect(bind.status != 0)
         }
     }

@@ -58,6 +58,31 @@ private func a(_ text: String) -> RData { .a(A(IPv4Address(text)!)) }
 }
 
 @Suite struct ZoneModelTests {
+    @Test func canonicalSortAgreesWithRFC4034NameOrder() throws {
+        // Awkward bytes on purpose: 0, 1 and 2 (the sort key escapes 0 and 1), both cases, 0xFF, and
+        // labels that are prefixes of one another.
+        let alphabet: [UInt8] = [0, 1, 2, 0x2D, 0x41, 0x61, 0x62, 0x5A, 0x7A, 0xFF]
+        var state: UInt64 = 42
+        func random(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var names: [DomainName] = [.root]
+        for _ in 0..<3000 {
+            let labels = (0..<(1 + random(4))).map { _ in (0..<(1 + random(4))).map { _ in alphabet[random(alphabet.count)] } }
+            let name = try DomainName(labels: labels)
+            names.append(name)
+            if random(3) == 0 { names.append(try name.appending("example.")) }
+        }
+        let sorted = Zone.canonicallySorted(names)
+        let reference = names.sorted()
+        #expect(sorted.count == reference.count)
+        #expect(zip(sorted, reference).allSatisfy { $0 == $1 })
+        // Within one zone the keys share a long prefix; the window after it must still order correctly.
+        let inZone = try names.map { try $0.appending("a.long.shared.origin.example.") }
+        #expect(zip(Zone.canonicallySorted(inZone), inZone.sorted()).allSatisfy { $0 == $1 })
+    }
+
     @Test func recordsAreGroupedIntoRRsetsInCanonicalOrder() throws {
         let z = try zone("""
             b A 192.0.2.2

@@ -243,7 +243,11 @@ enum EdgeDig {
 
     /// The records of an AXFR printed by `kdig`, read back with our parser into a zone.
     static func zone(fromAXFR text: String, origin: DomainName) throws -> Zone {
-        let lines = text.split(separator: "\n").filter { !$0.hasPrefix(";") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        // Comments, blank lines and the TSIG records kdig prints are not zone data.
+        let lines = text.split(separator: "\n").filter { line in
+            !line.hasPrefix(";") && !line.trimmingCharacters(in: .whitespaces).isEmpty
+                && !line.split(whereSeparator: { $0 == " " || $0 == "\t" }).contains("TSIG")
+        }
         var parser = ZoneFileParser(origin: origin)
         return Zone(records: try parser.parse(lines.joined(separator: "\n")), origin: origin)
     }
@@ -269,7 +273,7 @@ final class EdgeDaemon: @unchecked Sendable {
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
         logURL = log
-        try process.run()
+        try ProcessLauncher.launch(process)
         try? handle.close()
     }
 

@@ -16,7 +16,8 @@ struct ZoneTransferTests {
         let harness = try await EdgeServerHarness.start(zones: [Self.bigZone], acl: acl)
         defer { Task { await harness.stop() } }
         let output = try EdgeDig.kdig(harness.port, keyArguments(EdgeFixtures.key) + ["example.test", "AXFR"])
-        #expect(!output.contains("failed") && !output.contains("WARNING"), "\(output.suffix(600))")
+        // kdig verifies every TSIG and says so when one fails.
+        #expect(!output.contains("failed") && !output.contains("WARNING") && !output.contains(";; ERROR"), "\(output.suffix(600))")
         let copy = try EdgeDig.zone(fromAXFR: output, origin: EdgeFixtures.origin)
         #expect(copy == Self.bigZone)
         // kdig reports the number of messages; a 3000-host zone takes several.
@@ -71,9 +72,11 @@ struct ZoneTransferTests {
         defer { Task { await harness.stop() } }
         let older = try EdgeDig.kdig(harness.port, ["+tcp", "example.test", "IXFR=3"])
         #expect(try EdgeDig.zone(fromAXFR: older, origin: EdgeFixtures.origin) == EdgeFixtures.zone(serial: 5), "\(older)")
+        // A client that has our serial gets the SOA alone (RFC 1995 §4).
         let current = try EdgeDig.kdig(harness.port, ["+tcp", "example.test", "IXFR=5"])
-        let records = current.split(separator: "\n").filter { !$0.hasPrefix(";") && $0.contains("\tSOA\t") || $0.contains(" SOA ") }
-        #expect(!current.contains("192.0.2.1") && records.count >= 1, "\(current)")
+        let types = current.split(separator: "\n").filter { !$0.hasPrefix(";") && !$0.isEmpty }
+            .compactMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst(3).first.map(String.init) }
+        #expect(!types.isEmpty && types.allSatisfy { $0 == "SOA" }, "\(current)")
     }
 
     @Test func everySignedMessageVerifiesWithOurVerifier() async throws {

@@ -29,6 +29,7 @@ kernel pick one). --zone-file-out receives the zone as served, in master file fo
 
 import argparse
 import os
+import signal
 import socket
 import struct
 import sys
@@ -237,6 +238,13 @@ class Primary:
 
 
 def main():
+    # A parent's worker thread may have signals blocked, and exec keeps the mask: unblock SIGTERM and
+    # SIGINT so the test can stop this process by PID, and exit at once on them.
+    blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    if signal.SIGTERM in blocked:
+        print("bad_primary: SIGTERM was blocked by the parent; unblocked", file=sys.stderr)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
     args = parse_args()
     if args.mode in ("bad-mac", "unsigned-tail", "sparse-tsig") and not args.tsig:
         sys.exit(f"--mode {args.mode} needs --tsig")

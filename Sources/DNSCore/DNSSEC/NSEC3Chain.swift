@@ -6,12 +6,6 @@
 /// no data of its own, whose record has an empty bitmap (§7.1). Glue and occluded names are not in
 /// it. An empty non-terminal that only leads to opt-out delegations is left out too (§7.1 allows it).
 enum NSEC3Chain {
-    /// One name to hash: its types (empty for an empty non-terminal).
-    struct Member {
-        var name: DomainName
-        var types: [RecordType]
-    }
-
     /// One record of the chain, with the name it was made for.
     struct Link {
         var digest: NSEC3Hash.Digest
@@ -61,26 +55,29 @@ enum NSEC3Chain {
         return RRset(name: digest.ownerName(zone: apex), type: .NSEC3, dnsClass: dnsClass, ttl: ttl, rdatas: [.nsec3(nsec3)])
     }
 
-    /// The whole chain, in hash order. `apex` should be lowercase (it ends every owner name).
+    /// The whole chain over `members` (any order), in hash order, built on all cores; `types(i)` is
+    /// the bitmap of `members[i]` (empty for an empty non-terminal). `apex` should be lowercase (it
+    /// ends every owner name).
     static func build(
-        members: [Member], apex: DomainName, settings: SigningPolicy.NSEC3Settings, ttl: UInt32, dnsClass: DNSClass
+        members: [DomainName], types: (Int) -> [RecordType], apex: DomainName, settings: SigningPolicy.NSEC3Settings,
+        ttl: UInt32, dnsClass: DNSClass
     ) throws(ZoneSigningError) -> [Link] {
         let hasher = settings.hasher
         let digests = ParallelWork.map(count: members.count, minimumChunk: 512, scratch: { () }) { index, _ in
-            hasher.digest(members[index].name)
+            hasher.digest(members[index])
         }
         var order = Array(members.indices)
         order.sort { digests[$0] < digests[$1] }
         for i in order.indices.dropFirst() where digests[order[i - 1]] == digests[order[i]] {
-            throw .nsec3HashCollision(zone: apex, members[order[i - 1]].name, members[order[i]].name)
+            throw .nsec3HashCollision(zone: apex, members[order[i - 1]], members[order[i]])
         }
         return ParallelWork.map(count: order.count, minimumChunk: 512, scratch: { () }) { position, _ in
-            let member = members[order[position]]
+            let member = order[position]
             let next = digests[order[position + 1 < order.count ? position + 1 : 0]]
             let rrset = rrset(
-                digest: digests[order[position]], next: next, types: member.types, settings: settings, apex: apex,
+                digest: digests[member], next: next, types: types(member), settings: settings, apex: apex,
                 ttl: ttl, dnsClass: dnsClass)
-            return Link(digest: digests[order[position]], name: member.name, rrset: rrset)
+            return Link(digest: digests[member], name: members[member], rrset: rrset)
         }
     }
 }

@@ -1,5 +1,13 @@
 import Dispatch
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Runs CPU-bound work over index ranges on every core (signing, verifying, hashing a zone).
 ///
 /// Work is cut into chunks several times more numerous than the cores, so a slow chunk does not leave
@@ -10,7 +18,7 @@ enum ParallelWork {
     /// write to state owned by its chunk.
     static func forEachChunk(count: Int, minimumChunk: Int = 64, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let cores = max(1, ProcessInfo.activeCores)
+        let cores = max(1, CoreCount.online)
         if count <= minimumChunk || cores == 1 {
             body(0..<count)
             return
@@ -51,21 +59,13 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// The number of cores to use, read once from the dispatch/OS layer (not a clock or a file).
-private enum ProcessInfo {
-    static let activeCores: Int = {
-        #if canImport(Glibc)
+/// The number of cores online, read once (a system property, not a clock or a file).
+private enum CoreCount {
+    static let online: Int = {
+        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
         return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        #elseif canImport(Darwin)
-        return Int(sysconf(_SC_NPROCESSORS_ONLN))
         #else
         return 2
         #endif
     }()
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

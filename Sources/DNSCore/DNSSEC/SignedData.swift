@@ -1,10 +1,10 @@
 extension RRSIG {
     /// The bytes this RRSIG's signature covers for `rrset` (RFC 4034 §3.1.8.1): the RRSIG RDATA without
     /// the signature (signer's name in canonical form), then every record of the set in canonical form
-    /// (§6.2): owner lowercased, or `*.` plus the rightmost `labels` labels when the signature was made
-    /// by wildcard expansion or over a wildcard (§6.2 item 5, RFC 4035 §5.3.2), type, class, the
-    /// original TTL, RDLENGTH and canonical RDATA, records in canonical order (§6.3) and without
-    /// duplicates. Signing and verifying both build exactly this.
+    /// (§6.2): owner lowercased, or `*.` plus the rightmost `labels` labels when the RRSIG counts fewer
+    /// labels than the owner has, as for a wildcard expansion (§3.1.8.1, RFC 4035 §5.3.2), type,
+    /// class, the original TTL, RDLENGTH and canonical RDATA, records in canonical order (§6.3) and
+    /// without duplicates. Signing and verifying both build exactly this.
     public func signedData(over rrset: RRset) -> [UInt8] {
         var buffer: [UInt8] = []
         appendSignedData(over: rrset, to: &buffer)

@@ -21,6 +21,63 @@ public struct SignedZone: Sendable, Equatable {
         self.nsec3Digests = nsec3Digests
     }
 
+    /// A zone signed earlier (read back from a file, received by transfer), ready for
+    /// `ZoneSigner.update` and `ZoneSigner.refresh`. When its DNSKEY, CDS, CDNSKEY and NSEC3PARAM
+    /// RRsets and its denial records are what `keys` and `policy` produce, updates keep its
+    /// signatures; otherwise the first update or refresh signs it in full. `nextResign` comes from
+    /// the signatures present.
+    public init(restoring zone: Zone, keys: ZoneKeySet, policy: SigningPolicy) {
+        var digests: [NSEC3Hash.Digest] = []
+        var earliest: UInt32?
+        var hasNSEC = false
+        var denialTTL: UInt32?
+        var optOutFlags: Set<Bool> = []
+        for (name, node) in zone.nodes {
+            for rrset in node {
+                switch rrset.type {
+                case .RRSIG:
+                    for case .rrsig(let rrsig) in rrset.rdatas {
+                        // Earliest in serial-number order, relative to the first one seen.
+                        if let current = earliest {
+                            if Int32(bitPattern: rrsig.expiration &- current) < 0 { earliest = rrsig.expiration }
+                        } else {
+                            earliest = rrsig.expiration
+                        }
+                    }
+                case .NSEC:
+                    hasNSEC = true
+                    denialTTL = rrset.ttl
+                case .NSEC3:
+                    if let digest = NSEC3Hash.Digest(owner: name, zone: zone.origin) { digests.append(digest) }
+                    if case .nsec3(let record) = rrset.rdatas.first { optOutFlags.insert(record.isOptOut) }
+                    denialTTL = rrset.ttl
+                default:
+                    continue
+                }
+            }
+        }
+        digests.sort()
+        self.init(
+            zone: zone, nextResign: (earliest ?? 0) &- policy.refreshMargin, fingerprint: nil, nsec3Digests: digests)
+
+        // The fingerprint only when everything the signer would generate at the apex is there as is.
+        guard let context = try? ZoneSigner.Context(zone: zone, keys: keys, policy: policy, now: 0),
+              let expected = try? context.apexRRsets(),
+              denialTTL == context.denialTTL
+        else { return }
+        let generated = zone.rrsets(at: zone.origin).filter {
+            SigningRoles.isSignerOwned($0.type) && $0.type != .RRSIG && $0.type != .NSEC && $0.type != .NSEC3
+        }
+        guard Set(generated) == Set(expected) else { return }
+        switch policy.denial {
+        case .nsec:
+            guard hasNSEC && digests.isEmpty else { return }
+        case .nsec3(let settings):
+            guard !hasNSEC && !digests.isEmpty && optOutFlags == [settings.optOut] else { return }
+        }
+        fingerprint = context.fingerprint
+    }
+
     public static func == (lhs: SignedZone, rhs: SignedZone) -> Bool {
         lhs.nextResign == rhs.nextResign && lhs.zone == rhs.zone
     }

@@ -3,138 +3,191 @@
 /// - the apex DNSKEY RRset is signed by a key with the SEP bit (KSK or CSK);
 /// - every authoritative RRset (DS and NSEC at cuts included) has a valid, current signature by a key
 ///   of every algorithm of the DNSKEY RRset (RFC 4035 §2.2), and every signature present verifies
-///   with an active zone key, is inside its validity period and names the apex as signer;
+///   with a zone key of the DNSKEY RRset, is inside its validity period and names the apex as signer;
 /// - nothing that must not be signed is (NS at a cut, glue, occluded data);
 /// - the NSEC or NSEC3 chain holds exactly the names it must, in order, closed, with the right type
 ///   bitmaps (NSEC3: hashes recomputed from the NSEC3PARAM, Opt-Out honoured).
 ///
-/// Signatures are checked on all cores. The result is empty for a good zone, else every failure
-/// found, in canonical owner order.
+/// Names are checked on all cores, each with its signatures. The result is empty for a good zone,
+/// else every failure found, in canonical owner order.
 public enum ZoneVerifier {
     public static func verify(_ zone: Zone, now: UInt32) -> [VerificationFailure] {
-        var failures: [VerificationFailure] = []
         let apex = zone.origin
         guard let dnskeySet = zone.rrset(at: apex, type: .DNSKEY) else {
             return [VerificationFailure(owner: apex, type: .DNSKEY, reason: .noDNSKEY)]
         }
         let keys = usableKeys(dnskeySet)
-        let algorithms = Set(keys.map(\.algorithm)).sorted()
-        if keys.isEmpty {
+        var failures: [VerificationFailure] = []
+        if !keys.contains(where: { !$0.isRevoked }) {
             failures.append(.init(owner: apex, type: .DNSKEY, reason: .noUsableKey))
         }
+        let view = View(zone)
 
-        let kinds = SigningRoles.classify(zone)
-        let names = zone.sortedNames
-        let nsec3Owner = names.indices.map { isNSEC3Owner(names[$0], node: zone.nodes[names[$0]]!, apex: apex) }
-
-        // Which RRsets must be signed, which signatures to check.
-        var signedSets: [RRset] = []
-        var checks: [SignatureCheck] = []
-        for index in names.indices {
-            let name = names[index]
-            let node = zone.nodes[name]!
-            let kind = kinds[index]
-            for rrset in node {
-                if rrset.type == .RRSIG {
-                    guard let covered = rrset.coveredType else { continue }
-                    if !node.contains(where: { $0.type == covered }) {
-                        failures.append(.init(owner: name, type: covered, reason: .orphanSignature))
-                    } else if !SigningRoles.isSigned(covered, kind: kind) {
-                        failures.append(.init(owner: name, type: covered, reason: .unexpectedSignature))
-                    }
-                    continue
-                }
-                guard SigningRoles.isSigned(rrset.type, kind: kind) else { continue }
-                let setIndex = signedSets.count
-                signedSets.append(rrset)
-                guard let signatures = zone.signatures(at: name, covering: rrset.type) else { continue }
-                for case .rrsig(let rrsig) in signatures.rdatas {
-                    if let failure = precheck(rrsig, owner: name, type: rrset.type, apex: apex, now: now) {
-                        failures.append(failure)
-                        continue
-                    }
-                    let candidates = keys.indices.filter {
-                        keys[$0].keyTag == rrsig.keyTag && keys[$0].algorithm.rawValue == rrsig.algorithm
-                    }
-                    if candidates.isEmpty {
-                        // Signatures of algorithms we cannot verify are ignored, as a validator would.
-                        if DNSSECAlgorithm(rrsig.algorithm).isSupported {
-                            failures.append(.init(
-                                owner: name, type: rrset.type,
-                                reason: .unknownKey(keyTag: rrsig.keyTag, algorithm: rrsig.algorithm)))
-                        }
-                        continue
-                    }
-                    checks.append(SignatureCheck(set: setIndex, rrsig: rrsig, candidates: candidates))
-                }
-            }
-        }
-
-        // The cryptography, on all cores: which key (if any) each signature verifies with.
-        let verifiedBy = ParallelWork.map(count: checks.count, minimumChunk: 16, scratch: { () -> [UInt8] in
+        // Signatures, name by name on all cores.
+        let context = NodeContext(apex: apex, now: now, keys: keys)
+        let results = ParallelWork.map(count: view.names.count, minimumChunk: 64, scratch: { () -> [UInt8] in
             var buffer: [UInt8] = []
             buffer.reserveCapacity(4096)
             return buffer
-        }) { index, buffer -> Int? in
-            let check = checks[index]
-            buffer.removeAll(keepingCapacity: true)
-            check.rrsig.appendSignedData(over: signedSets[check.set], to: &buffer)
-            return check.candidates.first { keys[$0].publicKey.isValidSignature(check.rrsig.signature, over: buffer) }
+        }) { index, buffer in
+            context.verify(name: view.names[index], node: view.nodes[index], kind: view.kinds[index], buffer: &buffer)
         }
-
-        var algorithmsBySet = [Set<DNSSECAlgorithm>](repeating: [], count: signedSets.count)
         var sepSigned = false
-        for (check, key) in zip(checks, verifiedBy) {
-            let rrset = signedSets[check.set]
-            guard let key else {
-                failures.append(.init(owner: rrset.name, type: rrset.type, reason: .invalidSignature(keyTag: check.rrsig.keyTag)))
-                continue
-            }
-            algorithmsBySet[check.set].insert(keys[key].algorithm)
-            if rrset.type == .DNSKEY && rrset.name == apex && keys[key].isSEP { sepSigned = true }
+        for result in results {
+            failures += result.failures
+            sepSigned = sepSigned || result.dnskeySignedBySEP
         }
-        for (index, rrset) in signedSets.enumerated() {
-            for algorithm in algorithms where !algorithmsBySet[index].contains(algorithm) {
-                failures.append(.init(owner: rrset.name, type: rrset.type, reason: .missingSignature(algorithm: algorithm)))
-            }
-        }
-        if !keys.isEmpty && !sepSigned {
+        if keys.contains(where: { !$0.isRevoked }) && !sepSigned {
             failures.append(.init(owner: apex, type: .DNSKEY, reason: .dnskeyNotSignedBySEPKey))
         }
 
-        failures += verifyChain(zone, kinds: kinds, nsec3Owner: nsec3Owner)
+        failures += verifyChain(view)
         return failures.sorted { lhs, rhs in
-            let order = DomainName.canonicalCompare(lhs.owner, rhs.owner)
+            let order = ZoneSigner.canonicalCompare(lhs.owner, rhs.owner)
             if order != 0 { return order < 0 }
             return (lhs.type?.rawValue ?? 0) < (rhs.type?.rawValue ?? 0)
         }
     }
 
-    /// One signature to verify: the signed RRset (index into the list), the RRSIG, the keys it may be by.
-    struct SignatureCheck {
-        var set: Int
-        var rrsig: RRSIG
-        var candidates: [Int]
+    /// The zone's names in canonical order with their nodes, kinds, and which are NSEC3 owners.
+    struct View {
+        let zone: Zone
+        let names: [DomainName]
+        let nodes: [[RRset]]
+        let kinds: [NameKind]
+        let isNSEC3Owner: [Bool]
+
+        init(_ zone: Zone) {
+            self.zone = zone
+            names = zone.sortedNames
+            let names = names
+            nodes = ParallelWork.map(count: names.count, minimumChunk: 1024, scratch: { () }) { index, _ in
+                zone.nodes[names[index]]!
+            }
+            var classifier = SigningRoles.Classifier(apex: zone.origin)
+            var kinds: [NameKind] = []
+            var owners: [Bool] = []
+            kinds.reserveCapacity(names.count)
+            owners.reserveCapacity(names.count)
+            for (name, node) in zip(names, nodes) {
+                kinds.append(classifier.kind(of: name, node: node))
+                owners.append(ZoneVerifier.isNSEC3Owner(name, node: node, apex: zone.origin))
+            }
+            self.kinds = kinds
+            isNSEC3Owner = owners
+        }
+    }
+
+    /// What checking one name found.
+    struct NodeResult {
+        var failures: [VerificationFailure] = []
+        /// This is the apex and its DNSKEY RRset has a valid signature by a SEP key.
+        var dnskeySignedBySEP = false
     }
 
     /// An active zone key of the DNSKEY RRset.
-    struct Key {
+    struct Key: Sendable {
         var keyTag: UInt16
         var algorithm: DNSSECAlgorithm
         var isSEP: Bool
+        /// REVOKE bit set (RFC 5011): only its signature over the DNSKEY RRset is expected, and it
+        /// counts for nothing.
+        var isRevoked: Bool
         var publicKey: DNSSECPublicKey
     }
 
-    /// DNSKEYs with the Zone Key bit, protocol 3, not revoked (RFC 5011), of a supported algorithm.
+    /// Everything the per-name check needs: keys, the algorithms every RRset must be signed with.
+    struct NodeContext: Sendable {
+        let apex: DomainName
+        let now: UInt32
+        let keys: [Key]
+        /// The algorithms of the active keys; bit `i` of a mask stands for `algorithms[i]`.
+        let algorithms: [DNSSECAlgorithm]
+        let allAlgorithms: UInt64
+
+        init(apex: DomainName, now: UInt32, keys: [Key]) {
+            self.apex = apex
+            self.now = now
+            self.keys = keys
+            algorithms = Array(Set(keys.filter { !$0.isRevoked }.map(\.algorithm))).sorted()
+            allAlgorithms = algorithms.count >= 64 ? .max : (1 << UInt64(algorithms.count)) - 1
+        }
+
+        func verify(name: DomainName, node: [RRset], kind: NameKind, buffer: inout [UInt8]) -> NodeResult {
+            var result = NodeResult()
+            for rrset in node {
+                if rrset.type == .RRSIG {
+                    guard let covered = rrset.coveredType else { continue }
+                    if !node.contains(where: { $0.type == covered }) {
+                        result.failures.append(.init(owner: name, type: covered, reason: .orphanSignature))
+                    } else if !SigningRoles.isSigned(covered, kind: kind) {
+                        result.failures.append(.init(owner: name, type: covered, reason: .unexpectedSignature))
+                    }
+                    continue
+                }
+                guard SigningRoles.isSigned(rrset.type, kind: kind) else { continue }
+                let isKeySet = rrset.type == .DNSKEY && name == apex
+                var covered: UInt64 = 0
+                if let signatures = node.first(where: { $0.type == .RRSIG && $0.coveredType == rrset.type }) {
+                    for case .rrsig(let rrsig) in signatures.rdatas {
+                        if let failure = ZoneVerifier.precheck(rrsig, owner: name, type: rrset.type, apex: apex, now: now) {
+                            result.failures.append(failure)
+                            continue
+                        }
+                        // A revoked key still signs the DNSKEY RRset that announces its revocation (RFC 5011).
+                        var candidates = 0
+                        var verifiedBy: Int? = nil
+                        for (index, key) in keys.enumerated()
+                        where key.keyTag == rrsig.keyTag && key.algorithm.rawValue == rrsig.algorithm
+                            && (isKeySet || !key.isRevoked)
+                        {
+                            candidates += 1
+                            if candidates == 1 {
+                                buffer.removeAll(keepingCapacity: true)
+                                rrsig.appendSignedData(over: rrset, to: &buffer)
+                            }
+                            if key.publicKey.isValidSignature(rrsig.signature, over: buffer) {
+                                verifiedBy = index
+                                break
+                            }
+                        }
+                        if candidates == 0 {
+                            // Signatures of algorithms we cannot verify are ignored, as a validator would.
+                            if DNSSECAlgorithm(rrsig.algorithm).isSupported {
+                                result.failures.append(.init(
+                                    owner: name, type: rrset.type,
+                                    reason: .unknownKey(keyTag: rrsig.keyTag, algorithm: rrsig.algorithm)))
+                            }
+                            continue
+                        }
+                        guard let verifiedBy else {
+                            result.failures.append(.init(owner: name, type: rrset.type, reason: .invalidSignature(keyTag: rrsig.keyTag)))
+                            continue
+                        }
+                        let key = keys[verifiedBy]
+                        guard !key.isRevoked, let bit = algorithms.firstIndex(of: key.algorithm) else { continue }
+                        covered |= 1 << UInt64(bit)
+                        if isKeySet && key.isSEP { result.dnskeySignedBySEP = true }
+                    }
+                }
+                if covered != allAlgorithms {
+                    for (bit, algorithm) in algorithms.enumerated() where covered & (1 << UInt64(bit)) == 0 {
+                        result.failures.append(.init(owner: name, type: rrset.type, reason: .missingSignature(algorithm: algorithm)))
+                    }
+                }
+            }
+            return result
+        }
+    }
+
+    /// DNSKEYs with the Zone Key bit and protocol 3 of a supported algorithm.
     static func usableKeys(_ set: RRset) -> [Key] {
         var keys: [Key] = []
         for case .dnskey(let dnskey) in set.rdatas {
-            guard dnskey.isZoneKey, dnskey.protocol == 3, dnskey.flags & 0x0080 == 0,
-                  let publicKey = try? DNSSECPublicKey(dnskey)
-            else { continue }
+            guard dnskey.isZoneKey, dnskey.protocol == 3, let publicKey = try? DNSSECPublicKey(dnskey) else { continue }
             keys.append(Key(
-                keyTag: dnskey.keyTag, algorithm: DNSSECAlgorithm(dnskey.algorithm),
-                isSEP: dnskey.isSecureEntryPoint, publicKey: publicKey))
+                keyTag: dnskey.keyTag, algorithm: DNSSECAlgorithm(dnskey.algorithm), isSEP: dnskey.isSecureEntryPoint,
+                isRevoked: dnskey.flags & 0x0080 != 0, publicKey: publicKey))
         }
         return keys
     }
@@ -160,7 +213,9 @@ public enum ZoneVerifier {
     /// A name one label below the apex whose label is a base32hex SHA-1 hash and that holds only
     /// NSEC3 records and their signatures.
     static func isNSEC3Owner(_ name: DomainName, node: [RRset], apex: DomainName) -> Bool {
-        guard node.contains(where: { $0.type == .NSEC3 }),
+        // Cheap tests first: a 32-character first label, then the types, then the base32hex.
+        guard name.wire.count == apex.wire.count + 33, name.wire[0] == 32,
+              node.contains(where: { $0.type == .NSEC3 }),
               node.allSatisfy({ $0.type == .NSEC3 || ($0.type == .RRSIG && $0.coveredType == .NSEC3) })
         else { return false }
         return NSEC3Hash.Digest(owner: name, zone: apex) != nil

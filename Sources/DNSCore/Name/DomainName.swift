@@ -159,8 +159,12 @@ extension DomainName: Hashable {
     }
 
     public func hash(into hasher: inout Hasher) {
-        for byte in wire {
-            hasher.combine(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+        // One combine over a lowercased copy on the stack: names are hashed on every zone lookup.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: wire.count) { buffer in
+            for (i, byte) in wire.enumerated() {
+                buffer[i] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            }
+            hasher.combine(bytes: UnsafeRawBufferPointer(buffer))
         }
     }
 }

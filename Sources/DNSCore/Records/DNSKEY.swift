@@ -47,7 +47,11 @@ extension KeyRData {
         let flags = try reader.readUInt16("\(Self.recordType) flags")
         let proto = try reader.readUInt8("\(Self.recordType) protocol")
         let algorithm = try reader.readUInt8("\(Self.recordType) algorithm")
-        self.init(flags: flags, protocol: proto, algorithm: algorithm, publicKey: reader.readRest())
+        let publicKey = reader.readRest()
+        guard !publicKey.isEmpty else {
+            throw .invalidValue(type: Self.recordType, field: "public key", reason: "empty")
+        }
+        self.init(flags: flags, protocol: proto, algorithm: algorithm, publicKey: publicKey)
     }
 
     public func encode(to writer: inout WireWriter, canonical: Bool) {

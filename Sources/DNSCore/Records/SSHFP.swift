@@ -24,6 +24,7 @@ public struct SSHFP: RDataType {
         algorithm = try reader.readUInt8("SSHFP algorithm")
         fingerprintType = try reader.readUInt8("SSHFP fingerprint type")
         fingerprint = reader.readRest()
+        guard !fingerprint.isEmpty else { throw .invalidValue(type: .SSHFP, field: "fingerprint", reason: "empty") }
     }
 
     public func encode(to writer: inout WireWriter, canonical: Bool) {

@@ -157,10 +157,15 @@ extension ServiceBindingRData {
                 }
                 parts.append("\(name)=\(keys.joined(separator: ","))")
             case 1:
-                // Inside the quoted value a literal comma in an id is written `\\,` (RFC 9460 Appendix A.1).
+                // Value-list escapes first (`\` and `,` inside an id), then character-string quoting
+                // (RFC 9460 Appendix A.1): an id `a,b` prints as `a\\,b`, an id `a\b` as `a\\\\b`.
                 let ids = (Self.alpnIDs(param.value) ?? []).map { id in
-                    CharacterString.quoted(id).dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
-                        .joined(separator: "\\\\,")
+                    var escaped: [UInt8] = []
+                    for byte in id {
+                        if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\\") { escaped.append(UInt8(ascii: "\\")) }
+                        escaped.append(byte)
+                    }
+                    return CharacterString.quoted(escaped).dropFirst().dropLast()
                 }
                 parts.append("\(name)=\"\(ids.joined(separator: ","))\"")
             case 2: parts.append(name)

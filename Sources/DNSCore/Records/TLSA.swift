@@ -27,6 +27,7 @@ public struct TLSA: RDataType {
         selector = try reader.readUInt8("TLSA selector")
         matchingType = try reader.readUInt8("TLSA matching type")
         data = reader.readRest()
+        guard !data.isEmpty else { throw .invalidValue(type: .TLSA, field: "certificate association data", reason: "empty") }
     }
 
     public func encode(to writer: inout WireWriter, canonical: Bool) {

@@ -19,6 +19,13 @@ public final class Catalog: Sendable {
         self.zones = Array(byOrigin.values)
     }
 
+    /// Snapshots of `zones`, built here (see `ZoneSnapshot.init`).
+    public convenience init(zones: [Zone]) throws(ZoneSnapshotError) {
+        var snapshots: [ZoneSnapshot] = []
+        for zone in zones { snapshots.append(try ZoneSnapshot(zone)) }
+        self.init(snapshots)
+    }
+
     /// The snapshot for exactly this origin.
     public subscript(origin: DomainName) -> ZoneSnapshot? { byOrigin[DomainName.lowercase(origin.wire)] }
 

@@ -106,7 +106,7 @@ struct QueryResolver {
         let entry = zone.entries[Int(e)]
         plan.add(.answer, owner: .node(index), entry: e, signatures: dnssec)
         let runStart = Int(entry.start) + 2
-        let target = zone.data[runStart..<ZoneSnapshot.nameEndIn(zone.data, from: runStart)]
+        let target = zone.data[runStart..<ZoneSnapshot.nameEnd(zone.data, from: runStart)]
         let prefix = name.wire[0..<(name.wire.count - Int(node.nameLength))]
         guard prefix.count + target.count <= DomainName.maxLength else {
             // The substitute would be longer than a name may be (RFC 6672 §2.2).
@@ -122,7 +122,7 @@ struct QueryResolver {
     func cnameTarget(_ e: Int32) -> DomainName? {
         guard e >= 0 else { return nil }
         let start = Int(zone.entries[Int(e)].start) + 2
-        return DomainName(trustedWire: Array(zone.data[start..<ZoneSnapshot.nameEndIn(zone.data, from: start)]))
+        return DomainName(trustedWire: Array(zone.data[start..<ZoneSnapshot.nameEnd(zone.data, from: start)]))
     }
 
     /// A referral (RFC 1034 §4.3.2 step 3b): the cut's NS in authority, not authoritative, glue in
@@ -174,14 +174,5 @@ struct QueryResolver {
     /// (RFC 2308 §3); its signatures carry the same TTL.
     mutating func addNegativeSOA() {
         plan.add(.authority, owner: .node(0), entry: zone.soaEntry, signatures: dnssec, ttl: zone.negativeTTL)
-    }
-}
-
-extension ZoneSnapshot {
-    /// Index just past the wire name starting at `start` in `bytes`.
-    static func nameEndIn(_ bytes: [UInt8], from start: Int) -> Int {
-        var p = start
-        while bytes[p] != 0 { p += Int(bytes[p]) + 1 }
-        return p + 1
     }
 }

@@ -146,9 +146,9 @@ struct ResponseWriter {
                 write16(0)
                 var p = position + 2
                 writeName(data, from: p)
-                p = ResponseWriter.nameEnd(data, from: p)
+                p = ZoneSnapshot.nameEnd(data, from: p)
                 writeName(data, from: p)
-                p = ResponseWriter.nameEnd(data, from: p)
+                p = ZoneSnapshot.nameEnd(data, from: p)
                 bytes.append(contentsOf: data[p..<(p + 20)])
                 patch16(UInt16(bytes.count - lengthAt - 2), at: lengthAt)
             default:
@@ -185,14 +185,6 @@ struct ResponseWriter {
 
     // MARK: Names
 
-    /// Index just past the wire name starting at `start`.
-    @inline(__always)
-    static func nameEnd(_ source: [UInt8], from start: Int) -> Int {
-        var p = start
-        while source[p] != 0 { p += Int(source[p]) + 1 }
-        return p + 1
-    }
-
     /// Writes the question name as given and remembers its suffixes.
     private mutating func writeUncompressed(_ wire: [UInt8]) {
         let at = bytes.count
@@ -202,7 +194,7 @@ struct ResponseWriter {
 
     /// Writes the name at `source[start...]`, its longest suffix already in the packet as a pointer.
     private mutating func writeName(_ source: [UInt8], from start: Int) {
-        let end = ResponseWriter.nameEnd(source, from: start)
+        let end = ZoneSnapshot.nameEnd(source, from: start)
         var p = start
         while source[p] != 0 {
             if let target = find(source, from: p, length: end - p) {

@@ -49,8 +49,13 @@ extension ZoneSnapshot {
     /// The node named by `bytes[start...]` (a complete wire name, any case), or -1.
     @inline(__always)
     func find(_ bytes: [UInt8], from start: Int) -> Int32 {
+        ZoneSnapshot.find(bytes, from: start, slots: slots, nodes: nodes, names: names)
+    }
+
+    @inline(__always)
+    static func find(_ bytes: [UInt8], from start: Int, slots: [UInt64], nodes: [Node], names: [UInt8]) -> Int32 {
         let length = bytes.count - start
-        let h = ZoneSnapshot.hash(bytes, from: start, to: bytes.count)
+        let h = hash(bytes, from: start, to: bytes.count)
         let mask = slots.count - 1
         var slot = Int(h) & mask
         while true {
@@ -59,7 +64,7 @@ extension ZoneSnapshot {
             if UInt32(truncatingIfNeeded: value >> 32) == h {
                 let index = Int(truncatingIfNeeded: value & 0xFFFF_FFFF) - 1
                 let node = nodes[index]
-                if Int(node.nameLength) == length && storedNameEquals(node.nameStart, bytes, from: start) {
+                if Int(node.nameLength) == length && storedNameEquals(names, node.nameStart, bytes, from: start) {
                     return Int32(index)
                 }
             }
@@ -69,7 +74,7 @@ extension ZoneSnapshot {
 
     /// Compares a stored (lowercase) name with `bytes[start...]` ignoring the case of the latter.
     @inline(__always)
-    func storedNameEquals(_ nameStart: UInt32, _ bytes: [UInt8], from start: Int) -> Bool {
+    static func storedNameEquals(_ names: [UInt8], _ nameStart: UInt32, _ bytes: [UInt8], from start: Int) -> Bool {
         var i = Int(nameStart)
         var j = start
         while j < bytes.count {
@@ -82,12 +87,22 @@ extension ZoneSnapshot {
         return true
     }
 
-    /// The lowercased wire name of a node.
-    func name(of node: Node) -> DomainName {
-        DomainName(trustedWire: Array(names[Int(node.nameStart)..<Int(node.nameStart) + Int(node.nameLength)]))
+    /// Index just past the uncompressed wire name starting at `start` in `bytes`.
+    @inline(__always)
+    static func nameEnd(_ bytes: [UInt8], from start: Int) -> Int {
+        var p = start
+        while bytes[p] != 0 { p += Int(bytes[p]) + 1 }
+        return p + 1
     }
 
-    func name(ofNode index: Int32) -> DomainName { name(of: nodes[Int(index)]) }
+    /// The lowercased name of a node.
+    func name(ofNode index: Int32) -> DomainName {
+        storedName(nodes[Int(index)].nameStart, nodes[Int(index)].nameLength)
+    }
+
+    func storedName(_ start: UInt32, _ length: UInt8) -> DomainName {
+        DomainName(trustedWire: Array(names[Int(start)..<Int(start) + Int(length)]))
+    }
 
     // MARK: Descent
 
@@ -221,70 +236,5 @@ extension ZoneSnapshot {
         let position = ZoneSnapshot.lowerBound(nsec3Digests, digest)
         if position < nsec3Digests.count && nsec3Digests[position] == digest { return Int32(position) }
         return Int32(position == 0 ? nsec3Digests.count - 1 : position - 1)
-    }
-}
-
-extension ZoneSnapshot {
-    // MARK: Reading the data back
-
-    /// The RRsets at `name` as the zone held them (RRSIG sets after the data, one per covered type);
-    /// owner names come back lowercased.
-    public func rrsets(at name: DomainName) -> [RRset] {
-        let index = find(name.wire, from: 0)
-        if index >= 0 { return rrsets(of: nodes[Int(index)]) }
-        if let link = nsec3Links.first(where: { storedName($0.nameStart, $0.nameLength) == name }) {
-            return rrsets(of: chainNode(link))
-        }
-        if let other = otherOwners.first(where: { storedName($0.nameStart, $0.nameLength) == name }) {
-            return rrsets(of: other)
-        }
-        return []
-    }
-
-    /// Every RRset of the zone: the name tree in canonical order, then the NSEC3 chain in hash order, then
-    /// NSEC3 records of other chains. This is the whole zone (e.g. for a transfer out); owner names are
-    /// lowercased.
-    public var rrsets: [RRset] {
-        var result: [RRset] = []
-        result.reserveCapacity(entries.count * 2)
-        for node in nodes { result.append(contentsOf: rrsets(of: node)) }
-        for link in nsec3Links { result.append(contentsOf: rrsets(of: chainNode(link))) }
-        for node in otherOwners { result.append(contentsOf: rrsets(of: node)) }
-        return result
-    }
-
-    /// The zone again, rebuilt from the snapshot.
-    public func makeZone() -> Zone { Zone(rrsets: rrsets, origin: origin, dnsClass: dnsClass) }
-
-    /// An NSEC3 owner seen as a node outside the tree (its one entry is the NSEC3 RRset).
-    func chainNode(_ link: NSEC3Link) -> Node {
-        Node(
-            nameStart: link.nameStart, nameLength: link.nameLength, labelCount: 0, flags: [],
-            firstEntry: UInt32(link.entry), entryCount: 1, stop: -1, nsec3: -1)
-    }
-
-    func storedName(_ start: UInt32, _ length: UInt8) -> DomainName {
-        DomainName(trustedWire: Array(names[Int(start)..<Int(start) + Int(length)]))
-    }
-
-    func rrsets(of node: Node) -> [RRset] {
-        let owner = storedName(node.nameStart, node.nameLength)
-        var data: [RRset] = []
-        var signatures: [RRset] = []
-        for e in Int(node.firstEntry)..<Int(node.firstEntry) + Int(node.entryCount) {
-            let entry = entries[e]
-            if entry.hasData {
-                data.append(RRset(
-                    name: owner, type: entry.type, dnsClass: dnsClass, ttl: entry.ttl,
-                    rdatas: ZoneSnapshot.decodeRData(self.data, type: entry.type, start: entry.start, length: entry.length)))
-            }
-            if entry.hasSignatures {
-                signatures.append(RRset(
-                    name: owner, type: .RRSIG, dnsClass: dnsClass, ttl: entry.signatureTTL,
-                    rdatas: ZoneSnapshot.decodeRData(
-                        self.data, type: .RRSIG, start: entry.signatureStart, length: entry.signatureLength)))
-            }
-        }
-        return data + signatures
     }
 }

@@ -48,6 +48,9 @@ public final class ZoneSnapshot: Sendable {
     let nsec3Digests: [NSEC3Hash.Digest]
     let nsec3Links: [NSEC3Link]
     let nsec3Hash: NSEC3Hash?
+    /// NSEC3 owners outside the served chain (an old chain during a parameter change), as nodes that are
+    /// not in the tree: kept only so `rrsets` gives back the whole zone.
+    let otherOwners: [Node]
     /// The apex SOA entry.
     let soaEntry: Int32
     /// TTL of the SOA in negative answers: min(SOA TTL, SOA MINIMUM) (RFC 2308 §3, RFC 9077).
@@ -124,71 +127,50 @@ public final class ZoneSnapshot: Sendable {
             chain = (p.hashAlgorithm, p.iterations, p.salt)
         }
 
-        // Split the names: NSEC3 owners go to the chain, the rest (plus empty non-terminals) to the tree.
+        // One pass over the RRsets in canonical order, which is a preorder walk of the name tree: a stack
+        // of the names on the current path gives each node its parent and shows the empty non-terminals
+        // (missing ancestors), which belong right before the name that needs them.
+        var builder = Builder()
+        var nsec3Owners: [(name: DomainName, sets: ArraySlice<RRset>)] = []
         var treeNames: [DomainName] = []
-        var nsec3Owners: [DomainName] = []
-        treeNames.reserveCapacity(zone.nameCount)
-        for name in zone.names where name.isSubdomain(of: origin) {
-            let sets = zone.rrsets(at: name)
+        var path: [(name: DomainName, index: Int32)] = []
+        let all = zone.rrsets
+        builder.nodes.reserveCapacity(zone.nameCount + zone.nameCount / 16)
+        treeNames.reserveCapacity(zone.nameCount + zone.nameCount / 16)
+        builder.data.bytes.reserveCapacity(all.count * 48)
+        var groupStart = 0
+        while groupStart < all.count {
+            let name = all[groupStart].name
+            var groupEnd = groupStart + 1
+            while groupEnd < all.count && all[groupEnd].name == name { groupEnd += 1 }
+            let sets = all[groupStart..<groupEnd]
+            groupStart = groupEnd
+            guard name.isSubdomain(of: origin) else { continue }
             if name != origin, sets.contains(where: { $0.type == .NSEC3 }),
                sets.allSatisfy({ $0.type == .NSEC3 || $0.coveredType == .NSEC3 }) {
-                nsec3Owners.append(name)
+                nsec3Owners.append((name, sets))
                 if chain == nil, case .nsec3(let n)? = sets.first(where: { $0.type == .NSEC3 })?.rdatas.first {
                     chain = (n.hashAlgorithm, n.iterations, n.salt)
                 }
-            } else {
-                treeNames.append(name)
+                continue
             }
-        }
-        var present = Set(treeNames)
-        var emptyNonTerminals: [DomainName] = []
-        for name in treeNames where name != origin {
-            var ancestor = name.parent
-            while let candidate = ancestor, candidate != origin, !present.contains(candidate) {
-                present.insert(candidate)
-                emptyNonTerminals.append(candidate)
-                ancestor = candidate.parent
-            }
-        }
-        let ordered = Zone.canonicallySorted(treeNames + emptyNonTerminals)
-
-        var builder = Builder()
-        builder.names.reserveCapacity(ordered.count * 24)
-        builder.nodes.reserveCapacity(ordered.count)
-        var indexOf: [DomainName: Int32] = [:]
-        indexOf.reserveCapacity(ordered.count)
-        for name in ordered {
-            let index = Int32(builder.nodes.count)
-            indexOf[name] = index
-            let (start, length) = builder.appendName(name)
-            var node = Node(
-                nameStart: start, nameLength: length, labelCount: UInt8(name.labelCount), flags: [],
-                firstEntry: UInt32(builder.entries.count), entryCount: 0, stop: -1, nsec3: -1)
-            let sets = zone.rrsets(at: name)
-            if sets.isEmpty { node.flags.insert(.emptyNonTerminal) }
-            if name == origin { node.flags.insert(.apex) }
-            node.entryCount = UInt16(builder.appendEntries(sets))
-            for set in sets {
-                switch set.type {
-                case .NS where name != origin: node.flags.insert(.cut)
-                case .DNAME: node.flags.insert(.dname)
-                case .CNAME: node.flags.insert(.cname)
-                case .NSEC: node.flags.insert(.nsec)
-                default: break
+            while let top = path.last, !name.isSubdomain(of: top.name) { path.removeLast() }
+            let labels = name.labelCount
+            if let top = path.last, top.name.labelCount + 1 < labels {
+                for missing in (top.name.labelCount + 1)..<labels {
+                    let ancestor = name.suffix(labels: missing)
+                    path.append((ancestor, builder.addNode(ancestor, sets: [], parent: path.last?.index)))
+                    treeNames.append(ancestor)
                 }
             }
-            if name != origin, let parent = name.parent, let parentIndex = indexOf[parent] {
-                let above = builder.nodes[Int(parentIndex)]
-                if name.isWildcard { builder.nodes[Int(parentIndex)].flags.insert(.wildcardChild) }
-                if above.stop >= 0 {
-                    node.stop = above.stop
-                } else if above.flags.contains(.cut) || above.flags.contains(.dname) {
-                    node.stop = parentIndex
-                }
-            }
-            builder.nodes.append(node)
+            path.append((name, builder.addNode(name, sets: sets, parent: path.last?.index, isApex: name == origin)))
+            treeNames.append(name)
         }
-        builder.linkAdditionalTargets(indexOf: indexOf, origin: origin)
+        guard !builder.nodes.isEmpty, builder.nodes[0].flags.contains(.apex) else {
+            throw .missingSOA(zone: zone.origin)
+        }
+        let slots = ZoneSnapshot.makeTable(builder.nodes, names: builder.names)
+        builder.linkAdditionalTargets(slots: slots, origin: origin)
 
         // NSEC: every node in the tree that owns one, which is already canonical order.
         var nsecNodes: [Int32] = []
@@ -202,8 +184,7 @@ public final class ZoneSnapshot: Sendable {
         var hasher: NSEC3Hash? = nil
         if let chain, let nsec3Hash = NSEC3Hash(hashAlgorithm: chain.algorithm, salt: chain.salt, iterations: chain.iterations) {
             var chainEntries: [(digest: NSEC3Hash.Digest, link: NSEC3Link)] = []
-            for owner in nsec3Owners {
-                let sets = zone.rrsets(at: owner)
+            for (owner, sets) in nsec3Owners {
                 guard let set = sets.first(where: { $0.type == .NSEC3 }),
                       case .nsec3(let record)? = set.rdatas.first,
                       record.hashAlgorithm == chain.algorithm, record.iterations == chain.iterations,
@@ -211,18 +192,17 @@ public final class ZoneSnapshot: Sendable {
                       let digest = NSEC3Hash.Digest(owner: owner, zone: origin)
                 else { continue }
                 let entry = Int32(builder.entries.count)
-                _ = builder.appendEntries(sets)
+                _ = builder.appendEntries(Array(sets))
                 let (start, length) = builder.appendName(owner)
                 chainEntries.append((digest, NSEC3Link(nameStart: start, nameLength: length, entry: entry)))
             }
-            // Owners from other chains still belong to the zone: keep their records.
             chainEntries.sort { $0.digest < $1.digest }
             digests = chainEntries.map(\.digest)
             links = chainEntries.map(\.link)
             if !digests.isEmpty {
                 hasher = nsec3Hash
                 for index in builder.nodes.indices where builder.nodes[index].stop < 0 {
-                    let digest = nsec3Hash.digest(ordered[index])
+                    let digest = nsec3Hash.digest(treeNames[index])
                     let position = ZoneSnapshot.lowerBound(digests, digest)
                     if position < digests.count && digests[position] == digest {
                         builder.nodes[index].nsec3 = Int32(position)
@@ -230,19 +210,20 @@ public final class ZoneSnapshot: Sendable {
                 }
             }
         }
-        builder.keepOtherNSEC3Owners(nsec3Owners, chained: Set(links.map { builder.nameBytes($0) }), zone: zone)
+        // Owners from other chains still belong to the zone: keep their records.
+        builder.keepOtherNSEC3Owners(nsec3Owners, chained: Set(links.map { builder.nameBytes($0) }))
 
         self.names = builder.names
         self.nodes = builder.nodes
         self.entries = builder.entries
-        self.data = builder.data
+        self.data = builder.data.bytes
         self.extras = builder.extras
         self.otherOwners = builder.otherOwners
         self.nsecNodes = nsecNodes
         self.nsec3Digests = digests
         self.nsec3Links = links
         self.nsec3Hash = hasher
-        self.slots = ZoneSnapshot.makeTable(builder.nodes, names: builder.names)
+        self.slots = slots
         let apexEntries = Int(builder.nodes[0].firstEntry)..<Int(builder.nodes[0].firstEntry) + Int(builder.nodes[0].entryCount)
         let soaIndex = apexEntries.first { builder.entries[$0].type == .SOA && builder.entries[$0].hasData }!
         self.soaEntry = Int32(soaIndex)
@@ -255,10 +236,6 @@ public final class ZoneSnapshot: Sendable {
             denial = .none
         }
     }
-
-    /// NSEC3 owners outside the served chain (an old chain during a parameter change), as nodes that are
-    /// not in the tree: kept only so `rrsets` gives back the whole zone.
-    let otherOwners: [Node]
 
     /// Number of names in the tree, empty non-terminals included (NSEC3 owners not).
     public var nodeCount: Int { nodes.count }
@@ -289,13 +266,14 @@ extension ZoneSnapshot {
         var names: [UInt8] = []
         var nodes: [Node] = []
         var entries: [Entry] = []
-        var data: [UInt8] = []
+        /// RDATA runs, written in place (no array per record).
+        var data = WireWriter(compress: false, capacity: 0)
         var extras: [Int32] = []
         var otherOwners: [Node] = []
 
         mutating func appendName(_ name: DomainName) -> (UInt32, UInt8) {
             let start = UInt32(names.count)
-            names.append(contentsOf: DomainName.lowercase(name.wire))
+            for byte in name.wire { names.append(byte &- 0x41 < 26 ? byte | 0x20 : byte) }
             return (start, UInt8(name.wire.count))
         }
 
@@ -303,38 +281,70 @@ extension ZoneSnapshot {
             Array(names[Int(link.nameStart)..<Int(link.nameStart) + Int(link.nameLength)])
         }
 
+        /// Adds the node for `name` (in canonical order: its parent, if any, is already there).
+        mutating func addNode(_ name: DomainName, sets: ArraySlice<RRset>, parent: Int32?, isApex: Bool = false) -> Int32 {
+            let index = Int32(nodes.count)
+            let (start, length) = appendName(name)
+            var node = Node(
+                nameStart: start, nameLength: length, labelCount: UInt8(name.labelCount), flags: [],
+                firstEntry: UInt32(entries.count), entryCount: 0, stop: -1, nsec3: -1)
+            if sets.isEmpty { node.flags.insert(.emptyNonTerminal) }
+            if isApex { node.flags.insert(.apex) }
+            node.entryCount = UInt16(appendEntries(Array(sets)))
+            for set in sets {
+                switch set.type {
+                case .NS where !isApex: node.flags.insert(.cut)
+                case .DNAME: node.flags.insert(.dname)
+                case .CNAME: node.flags.insert(.cname)
+                case .NSEC: node.flags.insert(.nsec)
+                default: break
+                }
+            }
+            if let parent {
+                let above = nodes[Int(parent)]
+                if name.isWildcard { nodes[Int(parent)].flags.insert(.wildcardChild) }
+                if above.stop >= 0 {
+                    node.stop = above.stop
+                } else if above.flags.contains(.cut) || above.flags.contains(.dname) {
+                    node.stop = parent
+                }
+            }
+            nodes.append(node)
+            return index
+        }
+
         /// Appends `RDLENGTH RDATA` for each record of `set`; returns (start, length).
         mutating func appendData(_ set: RRset) -> (UInt32, UInt32) {
             let start = data.count
             for rdata in set.rdatas {
-                let bytes = rdata.wireBytes()
-                data.append(UInt8(bytes.count >> 8))
-                data.append(UInt8(bytes.count & 0xFF))
-                data.append(contentsOf: bytes)
+                let lengthAt = data.count
+                data.write(UInt16(0))
+                rdata.encode(to: &data)
+                data.patch(UInt16(data.count - lengthAt - 2), at: lengthAt)
             }
             return (UInt32(start), UInt32(data.count - start))
         }
 
         /// One entry per type at a node, in type order, each with its signatures; returns how many.
+        /// `sets` come as a zone keeps them: by type code, RRSIG sets by covered type.
         mutating func appendEntries(_ sets: [RRset]) -> Int {
             let first = entries.count
-            var signatures: [RecordType: RRset] = [:]
-            for set in sets where set.type == .RRSIG {
-                if let covered = set.coveredType { signatures[covered] = set }
+            var types: [RecordType] = []
+            for set in sets {
+                let type = set.type == .RRSIG ? set.coveredType : set.type
+                if let type, !types.contains(type) { types.append(type) }
             }
-            var types = sets.filter { $0.type != .RRSIG }.map(\.type)
-            // Signatures whose covered RRset is missing are kept as data-less entries.
-            types.append(contentsOf: signatures.keys.filter { !types.contains($0) })
             types.sort()
             for type in types {
                 var entry = Entry(
                     type: type, extraCount: 0, ttl: 0, start: 0, length: 0, signatureTTL: 0, signatureStart: 0,
                     signatureLength: 0, extraStart: 0)
+                // Signatures whose covered RRset is missing are kept as data-less entries.
                 if let set = sets.first(where: { $0.type == type }) {
                     entry.ttl = set.ttl
                     (entry.start, entry.length) = appendData(set)
                 }
-                if let sigs = signatures[type] {
+                if let sigs = sets.first(where: { $0.type == .RRSIG && $0.coveredType == type }) {
                     entry.signatureTTL = sigs.ttl
                     (entry.signatureStart, entry.signatureLength) = appendData(sigs)
                 }
@@ -345,14 +355,14 @@ extension ZoneSnapshot {
 
         /// For NS, MX and SRV RRsets, the nodes holding address records for their targets: in-zone
         /// authoritative names always, names below a cut only for NS (glue).
-        mutating func linkAdditionalTargets(indexOf: [DomainName: Int32], origin: DomainName) {
+        mutating func linkAdditionalTargets(slots: [UInt64], origin: DomainName) {
             for nodeIndex in nodes.indices {
                 let node = nodes[nodeIndex]
                 for e in Int(node.firstEntry)..<Int(node.firstEntry) + Int(node.entryCount) {
                     let type = entries[e].type
                     guard entries[e].hasData, type == .NS || type == .MX || type == .SRV else { continue }
                     var targets: [Int32] = []
-                    for rdata in ZoneSnapshot.decodeRData(data, type: type, start: entries[e].start, length: entries[e].length) {
+                    for rdata in ZoneSnapshot.decodeRData(data.bytes, type: type, start: entries[e].start, length: entries[e].length) {
                         let target: DomainName
                         switch rdata {
                         case .ns(let ns): target = ns.target
@@ -360,8 +370,9 @@ extension ZoneSnapshot {
                         case .srv(let srv): target = srv.target
                         default: continue
                         }
-                        guard target.isSubdomain(of: origin), let index = indexOf[target], !targets.contains(index)
-                        else { continue }
+                        guard target.isSubdomain(of: origin) else { continue }
+                        let index = ZoneSnapshot.find(target.wire, from: 0, slots: slots, nodes: nodes, names: names)
+                        guard index >= 0, !targets.contains(index) else { continue }
                         let candidate = nodes[Int(index)]
                         let glue = candidate.stop >= 0 && nodes[Int(candidate.stop)].flags.contains(.cut)
                             || candidate.flags.contains(.cut)
@@ -379,10 +390,10 @@ extension ZoneSnapshot {
             }
         }
 
-        mutating func keepOtherNSEC3Owners(_ owners: [DomainName], chained: Set<[UInt8]>, zone: Zone) {
-            for owner in owners where !chained.contains(DomainName.lowercase(owner.wire)) {
+        mutating func keepOtherNSEC3Owners(_ owners: [(name: DomainName, sets: ArraySlice<RRset>)], chained: Set<[UInt8]>) {
+            for (owner, sets) in owners where !chained.contains(DomainName.lowercase(owner.wire)) {
                 let first = UInt32(entries.count)
-                let count = appendEntries(zone.rrsets(at: owner))
+                let count = appendEntries(Array(sets))
                 let (start, length) = appendName(owner)
                 otherOwners.append(Node(
                     nameStart: start, nameLength: length, labelCount: UInt8(owner.labelCount), flags: [],

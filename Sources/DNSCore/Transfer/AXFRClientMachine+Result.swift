@@ -12,7 +12,7 @@ extension AXFRClientMachine {
         public let queriedSerial: SerialNumber?
         public let messageCount: Int
         public let byteCount: Int
-        /// From the connection being up to the closing SOA.
+        /// From `.start` (the driver passes the moment it began connecting) to the closing SOA.
         public let duration: Duration
         /// True when every message was checked against a TSIG key.
         public let verifiedWithTSIG: Bool

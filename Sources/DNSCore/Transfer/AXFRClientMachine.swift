@@ -62,7 +62,7 @@ public struct AXFRClientMachine: Sendable {
     public let dnsClass: DNSClass
     public let key: TSIGKey?
     public let limits: Limits
-    /// The deadline for the whole exchange, from `.start`.
+    /// The deadline for the whole exchange, counted from the `now` of `.start`.
     public let timeout: Duration
     public let mode: Mode
     let soaQueryID: UInt16
@@ -120,7 +120,7 @@ public struct AXFRClientMachine: Sendable {
             return start(unixTime: unixTime, now: now)
         }
         if case .idle = phase {
-            return finish(.failed(.network("event \(event) before the connection started")))
+            return finish(.failed(.network("the driver fed an event before .start")))
         }
         if let expired = checkTime(now: now) { return finish(.failed(expired)) }
         switch event {

@@ -266,11 +266,11 @@ public struct Zone: Sendable, Equatable {
 
     /// Sorts names canonically, returning the permutation (indices into `names`). Each name becomes a
     /// key (labels right to left, lowercased, bytes 0 and 1 escaped as 1 1 and 1 2, a 0 after each
-    /// label) whose plain byte order is RFC 4034 §6.1's; the keys share one buffer and are compared eight
-    /// bytes at a time, so the sort neither allocates per comparison nor re-splits names.
+    /// label) whose plain byte order is RFC 4034 §6.1's. The keys share one buffer; the sort compares an
+    /// 8-byte window taken just after the prefix all keys share (the origin, in a zone) and reads the
+    /// buffer only on ties, so it neither allocates nor misses the cache per comparison.
     static func canonicalOrder(_ names: [DomainName]) -> [Int] {
-        var order = Array(0..<names.count)
-        guard names.count > 1 else { return order }
+        guard names.count > 1 else { return Array(names.indices) }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(names.reduce(0) { $0 + $1.wire.count + 4 })
         var bounds: [Int] = [0]
@@ -280,14 +280,33 @@ public struct Zone: Sendable, Equatable {
             appendCanonicalKey(name.wire, to: &buffer, offsets: &offsets)
             bounds.append(buffer.count)
         }
-        buffer.withUnsafeBytes { keys in
+        return buffer.withUnsafeBytes { keys in
             bounds.withUnsafeBufferPointer { bounds in
-                order.sort { a, b in
-                    compareKeys(keys, bounds[a], bounds[a + 1], bounds[b], bounds[b + 1]) < 0
+                // Length of the prefix shared by every key.
+                var common = bounds[1]
+                for k in 1..<names.count where common > 0 {
+                    let start = bounds[k]
+                    let limit = min(common, bounds[k + 1] - start)
+                    var n = 0
+                    while n < limit && keys[n] == keys[start + n] { n += 1 }
+                    common = n
                 }
+                var entries: [(window: UInt64, index: Int)] = []
+                entries.reserveCapacity(names.count)
+                for k in 0..<names.count {
+                    var window: UInt64 = 0
+                    let start = bounds[k] + common
+                    let end = bounds[k + 1]
+                    for n in 0..<8 { window = window << 8 | UInt64(start + n < end ? keys[start + n] : 0) }
+                    entries.append((window, k))
+                }
+                entries.sort { a, b in
+                    if a.window != b.window { return a.window < b.window }
+                    return compareKeys(keys, bounds[a.index], bounds[a.index + 1], bounds[b.index], bounds[b.index + 1]) < 0
+                }
+                return entries.map(\.index)
             }
         }
-        return order
     }
 
     static func canonicallySorted(_ names: [DomainName]) -> [DomainName] {

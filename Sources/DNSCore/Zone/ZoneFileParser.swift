@@ -123,11 +123,15 @@ public struct ZoneFileParser {
         }
 
         if let dnsClass, let classToken {
+            if dnsClass == .NONE || dnsClass == .ANY {
+                throw error("\(dnsClass) is a meta class (RFC 6895); zone data needs a real class such as IN", at: classToken)
+            }
             if let zoneClass, zoneClass != dnsClass {
                 throw error("class \(dnsClass) differs from the class \(zoneClass) of earlier records", at: classToken)
             }
-            zoneClass = dnsClass
         }
+        // The first record fixes the zone's class, stated or not (records without one are IN).
+        if zoneClass == nil { zoneClass = dnsClass ?? .IN }
 
         let rdata: RData
         if type == .A, i + 2 == tokens.count, let address = Self.fastIPv4(tokens[i + 1]) {

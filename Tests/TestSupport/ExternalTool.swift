@@ -5,17 +5,22 @@ import Testing
 ///
 /// A missing tool fails the test: CI installs them (scripts/install-test-deps.sh). Setting
 /// COUNTERSIGN_ALLOW_MISSING_TOOLS=1 turns that into a skip-with-message for quick local runs.
-enum ExternalTool {
-    struct Failure: Error, CustomStringConvertible {
-        var command: String
-        var status: Int32
-        var output: String
-        var description: String { "\(command) exited \(status): \(output)" }
+public enum ExternalTool {
+    public struct Failure: Error, CustomStringConvertible {
+        public var command: String
+        public var status: Int32
+        public var output: String
+        public init(command: String, status: Int32, output: String) {
+            self.command = command
+            self.status = status
+            self.output = output
+        }
+        public var description: String { "\(command) exited \(status): \(output)" }
     }
 
-    static var allowMissing: Bool { ProcessInfo.processInfo.environment["COUNTERSIGN_ALLOW_MISSING_TOOLS"] == "1" }
+    public static var allowMissing: Bool { ProcessInfo.processInfo.environment["COUNTERSIGN_ALLOW_MISSING_TOOLS"] == "1" }
 
-    static func path(of tool: String) -> String? {
+    public static func path(of tool: String) -> String? {
         let searchPath = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
         for dir in searchPath + ["/usr/sbin", "/sbin"] {
             let candidate = "\(dir)/\(tool)"
@@ -26,7 +31,7 @@ enum ExternalTool {
 
     /// True when the tool exists; records a test issue (failure, or a note when missing tools are
     /// allowed) when it does not.
-    static func require(_ tool: String) -> Bool {
+    public static func require(_ tool: String) -> Bool {
         if path(of: tool) != nil { return true }
         if !allowMissing {
             Issue.record("\(tool) is not installed; run scripts/install-test-deps.sh (or set COUNTERSIGN_ALLOW_MISSING_TOOLS=1)")
@@ -36,7 +41,7 @@ enum ExternalTool {
 
     /// Runs `tool args`, waiting at most `timeout` seconds; returns stdout+stderr, throws on non-zero exit.
     @discardableResult
-    static func run(_ tool: String, _ arguments: [String], timeout: Double = 60, allowFailure: Bool = false) throws -> String {
+    public static func run(_ tool: String, _ arguments: [String], timeout: Double = 60, allowFailure: Bool = false) throws -> String {
         guard let executable = path(of: tool) else {
             throw Failure(command: tool, status: 127, output: "not installed; run scripts/install-test-deps.sh")
         }
@@ -52,11 +57,11 @@ enum ExternalTool {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessLauncher.launch(process)
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             throw Failure(command: "\(tool) \(arguments.joined(separator: " "))", status: -1, output: "timed out after \(timeout)s")
         }
