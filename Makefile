@@ -13,7 +13,7 @@ SWIFT_TEST_FLAGS ?=
 help:
 	@echo "make test    install the test tools (Debian, as root) and run every test"
 	@echo "make demo    run scripts/demo.sh"
-	@echo "make bench   release build of CoreBench and run it (markdown table)"
+	@echo "make bench   CoreBench, then signing and serving beside BIND/ldns/Knot/NSD (bench/README.md; DURATION=20)"
 	@echo "make fuzz    run each libFuzzer target for FUZZ_SECONDS (default 60); crashes go to fuzz-artifacts/"
 	@echo "make build   debug build of every target"
 	@echo "make clean   remove build outputs and fuzz artifacts"
@@ -32,8 +32,7 @@ demo:
 	scripts/demo.sh
 
 bench:
-	$(SWIFT) build $(SWIFTPM_FLAGS) -c release --product CoreBench
-	"$$($(SWIFT) build $(SWIFTPM_FLAGS) -c release --show-bin-path)/CoreBench"
+	SWIFT="$(SWIFT)" SWIFTPM_FLAGS="$(SWIFTPM_FLAGS)" bench/run.sh
 
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure DNS: wire codec, names, records, zone files, zone diff. No sockets, files or clock reads.
@@ -37,7 +38,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "Primary",
-            dependencies: ["DNSCore", "DNSEdge", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "DNSCore", "DNSEdge",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .executableTarget(
             name: "Signer",
@@ -53,5 +58,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore", "TestSupport"]),
         .testTarget(name: "DNSEdgeTests", dependencies: ["DNSEdge", "DNSCore", "TestSupport"]),
+        // Runs the built dns-primary and dns-signer binaries as an operator would.
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Primary", "Signer"]),
+        .testTarget(name: "PrimaryTests", dependencies: ["Primary", "DNSCore", "DNSEdge", "TestSupport"]),
     ]
 )

@@ -87,8 +87,8 @@ struct ValidationInteropTests {
             // Everything else in the zone still validates, so the SERVFAIL is about that one signature.
             let other = try unbound.dig("nope.signed.test.", "A")
             #expect(other.status == "NXDOMAIN" && other.flags.contains("ad"), "\(other)\n\(unbound.daemon.log.suffix(4000))")
-            let mail = try unbound.dig("alias.signed.test.", "CNAME")
-            #expect(mail.status == "NOERROR" && mail.flags.contains("ad"), "\(mail)")
+            let cname = try unbound.dig("alias.signed.test.", "CNAME")
+            #expect(cname.status == "NOERROR" && cname.flags.contains("ad"), "\(cname)")
 
             let delv = try ValidationDelv(anchor: signed.delvAnchor, port: port)
             defer { delv.cleanUp() }
@@ -304,6 +304,8 @@ final class ValidationUnbound: @unchecked Sendable {
     /// picked was taken in between.
     static func start(anchor: String, authorityPort: Int) throws -> ValidationUnbound {
         let directory = try EdgeFixtures.temporaryDirectory("unbound")
+        var started = false
+        defer { if !started { try? FileManager.default.removeItem(at: directory) } }
         var lastLog = ""
         for _ in 0..<3 {
             let port = try EdgePorts.pick()
@@ -315,11 +317,13 @@ final class ValidationUnbound: @unchecked Sendable {
             }
             let daemon = try EdgeDaemon("unbound", ["-d", "-c", config.path], log: directory.appendingPathComponent("unbound.log"))
             let unbound = ValidationUnbound(daemon: daemon, port: port, directory: directory)
-            if unbound.waitUntilAnswering(seconds: 15) { return unbound }
+            if unbound.waitUntilAnswering(seconds: 15) {
+                started = true
+                return unbound
+            }
             lastLog = daemon.log
             unbound.stop(removeDirectory: false)
         }
-        try? FileManager.default.removeItem(at: directory)
         throw ExternalTool.Failure(command: "unbound", status: -1, output: "did not start answering:\n\(lastLog)")
     }
 

@@ -42,7 +42,17 @@ public enum ExternalTool {
     /// Runs `tool args`, waiting at most `timeout` seconds; returns stdout+stderr, throws on non-zero exit.
     @discardableResult
     public static func run(_ tool: String, _ arguments: [String], timeout: Double = 60, allowFailure: Bool = false) throws -> String {
-        guard let executable = path(of: tool) else {
+        let result = try execute(tool, arguments, timeout: timeout)
+        if result.status != 0 && !allowFailure {
+            throw Failure(command: "\(tool) \(arguments.joined(separator: " "))", status: result.status, output: result.output)
+        }
+        return result.output
+    }
+
+    /// Runs `tool args` (a name on PATH or a path), waiting at most `timeout` seconds; returns the exit
+    /// status and stdout+stderr. Throws only when it cannot run or overstays.
+    public static func execute(_ tool: String, _ arguments: [String], timeout: Double = 60) throws -> (status: Int32, output: String) {
+        guard let executable = tool.hasPrefix("/") ? tool : path(of: tool) else {
             throw Failure(command: tool, status: 127, output: "not installed; run scripts/install-test-deps.sh")
         }
         // Output goes to a file, not a pipe: a chatty tool can never block on a full pipe buffer.
@@ -67,10 +77,6 @@ public enum ExternalTool {
         }
         process.waitUntilExit()
         let data = (try? Data(contentsOf: outputURL)) ?? Data()
-        let output = String(decoding: data, as: UTF8.self)
-        if process.terminationStatus != 0 && !allowFailure {
-            throw Failure(command: "\(tool) \(arguments.joined(separator: " "))", status: process.terminationStatus, output: output)
-        }
-        return output
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
