@@ -1,12 +1,12 @@
 import ArgumentParser
 
 /// `dns-primary`: the hidden, unsigned primary. Operators edit zones here; it expands ALIAS records on
-/// outgoing transfers. Today it offers the offline zone-file tools; the daemon and its store follow.
+/// outgoing transfers. The store and its admin commands work today; the daemon that serves and expands follows.
 @main
 struct DNSPrimary: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dns-primary",
         abstract: "Countersign's hidden primary: zones with ALIAS records, expanded on transfer.",
-        subcommands: [ZoneFileCommand.self]
+        subcommands: [ZoneCommand.self, RecordCommand.self, TSIGCommand.self, ZoneFileCommand.self]
     )
 }

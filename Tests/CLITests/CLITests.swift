@@ -156,4 +156,37 @@ struct CLITests {
         #expect(badAlgorithm.status != 0)
         #expect(badAlgorithm.output.contains("algorithm md5: use one of"))
     }
+
+    @Test func primaryStoreEditsAreCheckedAndRefusalsChangeNothing() throws {
+        let db = ["--db", directory.appendingPathComponent("primary.db").path]
+        func primary(_ arguments: [String]) throws -> Run { try Self.run("dns-primary", arguments + db) }
+        #expect(try primary(["zone", "create", "example.test.", "--ns", "ns1.example.test.", "--email", "hostmaster@example.test"]).status == 0)
+        #expect(try primary(["record", "add", "example.test.", "ns1", "300", "A", "192.0.2.53"]).status == 0)
+        #expect(try primary(["record", "add", "example.test.", "@", "60", "ALIAS", "lb.example.net."]).status == 0)
+        let before = try primary(["zone", "export", "example.test."]).output
+        #expect(before.contains("example.test.\t60\tIN\tALIAS\tlb.example.net."))
+        #expect(before.contains("SOA\tns1.example.test. hostmaster.example.test. 3 "), "two edits raised the serial twice")
+
+        let refusals: [([String], String)] = [
+            (["record", "add", "example.test.", "@", "60", "CNAME", "other.example."], "CNAME beside other data"),
+            (["record", "add", "example.test.", "@", "60", "ALIAS", "second.example."], "ALIAS"),
+            (["record", "add", "example.test.", "www", "300", "A", "300.1.1.1"], "expected a dotted-quad IPv4 address"),
+            (["record", "add", "example.test.", "www.other.", "300", "A", "192.0.2.1"], "out of zone"),
+            (["record", "add", "example.test.", "bad..name", "300", "A", "192.0.2.1"], "empty label"),
+            (["record", "add", "missing.test.", "www", "300", "A", "192.0.2.1"], "no such zone"),
+            (["record", "add", "example.test.", "www", "300", "BOGUS", "x"], "BOGUS"),
+        ]
+        for (arguments, message) in refusals {
+            let refused = try primary(arguments)
+            #expect(refused.status != 0, "\(arguments)")
+            #expect(refused.output.contains(message), "\(arguments): \(refused.output)")
+        }
+        #expect(try primary(["zone", "export", "example.test."]).output == before, "refused edits changed nothing")
+
+        let listed = try primary(["zone", "list", "--json"])
+        #expect(listed.output.contains("\"serial\" : 3"))
+        let key = try primary(["tsig", "add", "xfr"])
+        #expect(key.output.hasPrefix("key \"xfr.\" { algorithm hmac-sha256; secret \""))
+        #expect(!(try primary(["tsig", "list"]).output.contains("secret")), "secrets are shown only once")
+    }
 }

@@ -563,7 +563,7 @@ struct TSIGTests {
     /// returns everything the tool printed. Bounded waits: 5 s for the query, 5 s for the exit.
     static func serveOne(tool: String, key: TSIGKey, respond: ([UInt8]) throws -> [UInt8]) throws -> String {
         guard let path = ExternalTool.path(of: tool) else { throw TSIGTestFailure("\(tool) is not installed") }
-        let socket = try TSIGUDPSocket()
+        let socket = try LoopbackUDPSocket()
         let patience = tool == "dig" ? ["+tries=1", "+time=2"] : ["+retry=0", "+timeout=2"]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -598,60 +598,6 @@ struct TSIGTestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// One UDP socket on 127.0.0.1 with a kernel-chosen port.
-final class TSIGUDPSocket {
-    let descriptor: Int32
-    let port: UInt16
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard fd >= 0 else { throw TSIGTestFailure("socket() failed: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(fd, generic, length) == 0 && getsockname(fd, generic, &length) == 0
-            }
-        }
-        guard bound else {
-            close(fd)
-            throw TSIGTestFailure("binding a UDP socket on 127.0.0.1 failed: errno \(errno)")
-        }
-        descriptor = fd
-        port = UInt16(bigEndian: address.sin_port)
-    }
-
-    deinit { close(descriptor) }
-
-    func receive(timeoutMilliseconds: Int32) -> ([UInt8], sockaddr_in)? {
-        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        guard poll(&poller, 1, timeoutMilliseconds) == 1 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 65_535)
-        var sender = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let count = withUnsafeMutablePointer(to: &sender) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                recvfrom(descriptor, &buffer, buffer.count, 0, generic, &length)
-            }
-        }
-        guard count >= 0 else { return nil }
-        return (Array(buffer.prefix(count)), sender)
-    }
-
-    func send(_ bytes: [UInt8], to address: sockaddr_in) throws {
-        var target = address
-        let sent = withUnsafePointer(to: &target) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                sendto(descriptor, bytes, bytes.count, 0, generic, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard sent == bytes.count else { throw TSIGTestFailure("sendto() sent \(sent) of \(bytes.count) bytes") }
-    }
-}
-
 /// A knotd on loopback serving example.test. (SOA, NS, A and `records` TXT records) for AXFR to
 /// holders of `key`; started for one test and stopped by its own pid.
 final class TSIGKnotServer {
@@ -662,7 +608,7 @@ final class TSIGKnotServer {
     init(key: TSIGKey, records: Int) throws {
         directory = try KeyFileDirectory()
         // A port the kernel just handed out, released for knotd (UDP and TCP).
-        port = try TSIGUDPSocket().port
+        port = try LoopbackUDPSocket().port
         var zone = """
             $TTL 3600
             example.test. IN SOA ns1.example.test. admin.example.test. 1 7200 3600 1209600 3600
@@ -730,7 +676,7 @@ final class TSIGKnotServer {
     }
 
     func udpExchange(_ query: [UInt8], timeoutMilliseconds: Int32 = 3_000) throws -> [UInt8] {
-        let socket = try TSIGUDPSocket()
+        let socket = try LoopbackUDPSocket()
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian

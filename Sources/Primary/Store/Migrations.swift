@@ -1,0 +1,58 @@
+import GRDB
+
+/// The schema, as numbered migrations: a migration once shipped is never edited, only followed by another.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            // `name` is the lowercased absolute zone name (its key); `version` counts every change to the
+            // zone or its transfer settings so a running daemon can notice edits made by the CLI.
+            try db.execute(sql: """
+                CREATE TABLE zones (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    serial INTEGER NOT NULL,
+                    serial_policy TEXT NOT NULL DEFAULT 'increment'
+                        CHECK (serial_policy IN ('increment', 'date')),
+                    alias_failure_policy TEXT NOT NULL DEFAULT 'fail'
+                        CHECK (alias_failure_policy IN ('fail', 'keep-last', 'ignore')),
+                    keep_last_max_age INTEGER NOT NULL DEFAULT 86400 CHECK (keep_last_max_age >= 0),
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    version INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE TABLE records (
+                    id INTEGER PRIMARY KEY,
+                    zone_id INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+                    owner TEXT NOT NULL,
+                    owner_key TEXT NOT NULL,
+                    ttl INTEGER NOT NULL CHECK (ttl >= 0 AND ttl <= 4294967295),
+                    type INTEGER NOT NULL CHECK (type >= 0 AND type <= 65535),
+                    rdata TEXT NOT NULL
+                );
+                CREATE INDEX records_by_rrset ON records(zone_id, owner_key, type);
+                CREATE TABLE tsig_keys (
+                    name TEXT PRIMARY KEY,
+                    algorithm TEXT NOT NULL,
+                    secret TEXT NOT NULL
+                );
+                CREATE TABLE transfer_acl (
+                    id INTEGER PRIMARY KEY,
+                    zone_id INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+                    prefix TEXT NOT NULL,
+                    key_name TEXT REFERENCES tsig_keys(name) ON DELETE RESTRICT
+                );
+                CREATE UNIQUE INDEX transfer_acl_unique ON transfer_acl(zone_id, prefix, ifnull(key_name, ''));
+                CREATE TABLE notify_targets (
+                    id INTEGER PRIMARY KEY,
+                    zone_id INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+                    address TEXT NOT NULL,
+                    port INTEGER NOT NULL CHECK (port > 0 AND port <= 65535),
+                    key_name TEXT REFERENCES tsig_keys(name) ON DELETE RESTRICT
+                );
+                CREATE UNIQUE INDEX notify_targets_unique ON notify_targets(zone_id, address, port);
+                """)
+        }
+        return migrator
+    }
+}
