@@ -19,7 +19,7 @@ struct ZoneCommand: ParsableCommand {
         @Option(name: .long, help: "The responsible mailbox (hostmaster@example.com).") var email: String = "hostmaster"
         @Option(name: .customLong("serial-policy"), help: "increment or date (YYYYMMDDnn).") var serialPolicy: SerialPolicy = .increment
         @Option(name: .customLong("alias-failure"), help: "When an ALIAS target does not resolve: fail, keep-last or ignore.")
-        var aliasFailure: AliasFailurePolicy = .fail
+        var aliasFailure: AliasFailureSetting = .fail
 
         func run() throws {
             guard !ns.isEmpty else { throw ValidationError("give at least one --ns NAME") }
@@ -108,4 +108,4 @@ struct ZoneCommand: ParsableCommand {
 }
 
 extension SerialPolicy: ExpressibleByArgument {}
-extension AliasFailurePolicy: ExpressibleByArgument {}
+extension AliasFailureSetting: ExpressibleByArgument {}

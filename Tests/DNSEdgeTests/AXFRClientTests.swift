@@ -59,7 +59,7 @@ struct AXFRClientTests {
         #expect(transfer.records.first?.type == .SOA && transfer.records.count == 130)
         #expect(transfer.messageCount == 6 && transfer.byteCount > 2000)
         #expect(!transfer.verifiedWithTSIG)
-        #expect(seconds < 5)
+        #expect(seconds < 15)
     }
 
     @Test("a TSIG-signed transfer (every message signed by dnspython) verifies", .enabled(if: BadPrimary.isRequired))
@@ -92,7 +92,7 @@ struct AXFRClientTests {
             _ = try await Self.client.querySOA(zone: Self.zone, from: silent.address, timeout: .seconds(1))
         }
         let seconds = AXFRTestProcess.seconds(since: started)
-        #expect(seconds >= 0.9 && seconds < 3)
+        #expect(seconds >= 0.9 && seconds < 5)
     }
 
     // MARK: Broken streams
@@ -101,7 +101,7 @@ struct AXFRClientTests {
     func cut() async throws {
         let (result, seconds, _) = try await Self.attempt("cut")
         #expect(Self.error(result) == .connectionClosed(stage: .transfer(message: 3), messages: 2, records: 50))
-        #expect(seconds < 5)
+        #expect(seconds < 15)
     }
 
     @Test("a mismatched closing SOA fails", .enabled(if: BadPrimary.isRequired))
@@ -208,18 +208,18 @@ struct AXFRClientTests {
             return
         }
         #expect(stage == .transfer(message: 1) && limit == .seconds(1.5))
-        #expect(seconds >= 1.4 && seconds < 4, "took \(seconds) s")
+        #expect(seconds >= 1.4 && seconds < 6, "took \(seconds) s")
     }
 
     @Test("a primary that never answers fails at the idle timeout", .enabled(if: BadPrimary.isRequired))
     func silent() async throws {
         let (result, seconds, _) = try await Self.attempt("silent")
         #expect(Self.error(result) == .idleTimeout(stage: .soaQuery, limit: .seconds(1.5), messages: 0, bytes: 0))
-        #expect(seconds >= 1.4 && seconds < 4, "took \(seconds) s")
+        #expect(seconds >= 1.4 && seconds < 6, "took \(seconds) s")
 
         let (axfr, axfrSeconds, _) = try await Self.attempt("silent-axfr")
         #expect(Self.error(axfr) == .idleTimeout(stage: .transfer(message: 1), limit: .seconds(1.5), messages: 0, bytes: 0))
-        #expect(axfrSeconds >= 1.4 && axfrSeconds < 4, "took \(axfrSeconds) s")
+        #expect(axfrSeconds >= 1.4 && axfrSeconds < 6, "took \(axfrSeconds) s")
     }
 
     @Test("the overall deadline holds even while bytes keep coming", .enabled(if: BadPrimary.isRequired))
@@ -228,7 +228,7 @@ struct AXFRClientTests {
             "trickle", limits: TransferLimits(idleTimeout: .seconds(30)), timeout: .seconds(2),
             extra: ["--trickle-delay", "0.05"])
         #expect(Self.error(result) == .deadlineExceeded(limit: .seconds(2), messages: 0, records: 0))
-        #expect(seconds >= 1.9 && seconds < 4, "took \(seconds) s")
+        #expect(seconds >= 1.9 && seconds < 6, "took \(seconds) s")
     }
 
     @Test("cancelling the caller's task ends the transfer at once", .enabled(if: BadPrimary.isRequired))

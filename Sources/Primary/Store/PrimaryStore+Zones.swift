@@ -7,7 +7,7 @@ struct ZoneSummary: Sendable, Equatable, Codable {
     var name: String
     var serial: UInt32
     var serialPolicy: SerialPolicy
-    var aliasFailurePolicy: AliasFailurePolicy
+    var aliasFailurePolicy: AliasFailureSetting
     /// Seconds the `keep-last` policy may serve old ALIAS answers.
     var keepLastMaxAge: Int
     var recordCount: Int
@@ -22,7 +22,7 @@ extension PrimaryStore {
     @discardableResult
     func createZone(
         _ name: String, ns: [String], email: String, serialPolicy: SerialPolicy = .increment,
-        aliasFailurePolicy: AliasFailurePolicy = .fail, keepLastMaxAge: Int = 86400, ttl: UInt32 = 3600,
+        aliasFailurePolicy: AliasFailureSetting = .fail, keepLastMaxAge: Int = 86400, ttl: UInt32 = 3600,
         now: Date
     ) throws -> ZoneSummary {
         let origin = try PrimaryStore.zoneName(name)
@@ -132,7 +132,7 @@ extension PrimaryStore {
     /// Changes a zone's policies; nil leaves a setting as it is.
     @discardableResult
     func setPolicies(
-        _ name: String, serialPolicy: SerialPolicy? = nil, aliasFailurePolicy: AliasFailurePolicy? = nil,
+        _ name: String, serialPolicy: SerialPolicy? = nil, aliasFailurePolicy: AliasFailureSetting? = nil,
         keepLastMaxAge: Int? = nil, now: Date
     ) throws -> ZoneSummary {
         let origin = try PrimaryStore.zoneName(name)
@@ -167,7 +167,7 @@ extension PrimaryStore {
 
     static func insertZoneRow(
         _ db: Database, name: String, serial: SerialNumber, serialPolicy: SerialPolicy,
-        aliasFailurePolicy: AliasFailurePolicy, keepLastMaxAge: Int, now: Date
+        aliasFailurePolicy: AliasFailureSetting, keepLastMaxAge: Int, now: Date
     ) throws -> Int64 {
         try db.execute(
             sql: """

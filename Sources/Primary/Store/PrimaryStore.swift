@@ -61,7 +61,7 @@ final class PrimaryStore: Sendable {
         var name: String
         var serial: UInt32
         var serialPolicy: SerialPolicy
-        var aliasFailurePolicy: AliasFailurePolicy
+        var aliasFailurePolicy: AliasFailureSetting
         var keepLastMaxAge: Int
         var createdAt: Int64
         var updatedAt: Int64
@@ -74,7 +74,7 @@ final class PrimaryStore: Sendable {
     static func zoneRow(_ row: Row) throws -> ZoneRow {
         let name: String = row["name"]
         guard let serialPolicy = SerialPolicy(rawValue: row["serial_policy"]),
-              let aliasPolicy = AliasFailurePolicy(rawValue: row["alias_failure_policy"])
+              let aliasPolicy = AliasFailureSetting(rawValue: row["alias_failure_policy"])
         else { throw StoreError(.corrupt, zone: name, reason: "unknown policy in the zones table") }
         let serial: Int64 = row["serial"]
         return ZoneRow(
@@ -240,8 +240,18 @@ enum SerialPolicy: String, Sendable, CaseIterable, Codable {
 }
 
 /// What an outgoing transfer does when an ALIAS target cannot be resolved.
-enum AliasFailurePolicy: String, Sendable, CaseIterable, Codable {
+/// A zone's stored choice of what to do when an ALIAS target does not resolve; DNSCore's
+/// `AliasFailurePolicy` is the same choice with the keep-last age attached, ready for the expander.
+enum AliasFailureSetting: String, Sendable, CaseIterable, Codable {
     case fail
     case keepLast = "keep-last"
     case ignore
+
+    func policy(keepLastMaxAge: Int) -> AliasFailurePolicy {
+        switch self {
+        case .fail: .fail
+        case .keepLast: .keepLast(maxAge: UInt64(max(0, keepLastMaxAge)))
+        case .ignore: .ignore
+        }
+    }
 }
