@@ -50,6 +50,7 @@ let package = Package(
                 "DNSCore", "DNSEdge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Benchmarks live in their own executable so `make bench` builds them in release mode.

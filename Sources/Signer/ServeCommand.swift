@@ -3,6 +3,7 @@ import DNSCore
 import DNSEdge
 import Foundation
 import Logging
+import NIOCore
 
 /// `dns-signer serve`: answers queries (UDP and TCP, both cores) and zone transfers for the zones given.
 /// Today the zones come from files (`--zone-file ORIGIN=FILE`, signed or not, loaded once at start); the
@@ -16,6 +17,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("zone-file"), help: "A zone to serve, as ORIGIN=FILE. Repeatable.")
     var zoneFiles: [String] = []
+
+    @Option(help: "Event-loop threads answering queries (default: one per core).")
+    var threads: Int = System.coreCount
 
     @Option(name: .customLong("allow-transfer"), help: "Who may transfer zones: PREFIX or 'PREFIX key NAME'. Repeatable. Default: loopback only.")
     var allowTransfer: [String] = []
@@ -38,12 +42,18 @@ struct ServeCommand: AsyncParsableCommand {
         })
         let served = try ServedZones(zones)
         zones.removeAll()
+        // The parsed zones were several times the size of their snapshots; hand that memory back to the
+        // system instead of keeping it in malloc's free lists for the life of the server.
+        #if os(Linux)
+        _ = glibcMallocTrim(0)
+        #endif
         let logger = Logger(label: "countersign.signer")
         let router = DNSRequestRouter(served: served, transfers: ZoneTransferResponder(zones: served, acl: acl), logger: logger)
-        let server = DNSServer(configuration: DNSServerConfiguration(listen: addresses), handler: router)
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        let server = DNSServer(configuration: DNSServerConfiguration(listen: addresses), handler: router, threads: threads)
         try await server.start()
         for origin in served.origins {
-            logger.info("serving", metadata: ["zone": "\(origin)", "serial": "\(served.zone(named: origin)?.serial.map { "\($0)" } ?? "-")"])
+            logger.info("serving", metadata: ["zone": "\(origin)", "serial": "\(served.serial(of: origin).map { "\($0)" } ?? "-")"])
         }
         logger.info("listening", metadata: ["listeners": "\(server.listeners.map(\.description).joined(separator: ", "))"])
         await SignalWait.untilTerminated()
@@ -51,3 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
         await server.stop()
     }
 }
+
+#if os(Linux)
+/// glibc's `malloc_trim`, which the Glibc module does not export.
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
+#endif
