@@ -34,21 +34,7 @@ struct SecondaryServer {
         switch kind {
         case .nsd:
             try """
-                server:
-                    ip-address: 127.0.0.1
-                    port: \(port)
-                    zonesdir: "\(dir)"
-                    xfrdfile: "\(dir)/xfrd.state"
-                    xfrdir: "\(dir)"
-                    pidfile: "\(dir)/nsd.pid"
-                    database: ""
-                    zonelistfile: "\(dir)/zone.list"
-                    username: ""
-                    chroot: ""
-                    server-count: 1
-                    verbosity: 2
-                remote-control:
-                    control-enable: no
+                \(NSDConfig.server(directory: dir, port: port, verbosity: 2))
                 key:
                     name: "\(keyName)"
                     algorithm: \(key.algorithm.mnemonic)

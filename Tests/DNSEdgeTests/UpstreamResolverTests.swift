@@ -44,21 +44,7 @@ import Testing
                                                            atomically: true, encoding: .utf8)
             let dir = directory.path
             try """
-                server:
-                    ip-address: 127.0.0.1
-                    port: \(port)
-                    zonesdir: "\(dir)"
-                    xfrdfile: "\(dir)/xfrd.state"
-                    xfrdir: "\(dir)"
-                    pidfile: "\(dir)/nsd.pid"
-                    database: ""
-                    zonelistfile: "\(dir)/zone.list"
-                    username: ""
-                    chroot: ""
-                    server-count: 1
-                    verbosity: 1
-                remote-control:
-                    control-enable: no
+                \(NSDConfig.server(directory: dir, port: port, verbosity: 1))
                 zone:
                     name: "ec2.aws.com"
                     zonefile: "ec2.zone"
