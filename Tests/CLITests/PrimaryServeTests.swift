@@ -5,29 +5,6 @@ import Testing
 /// primary's AXFR and answers carry the expansion, and moving the load balancer raises the serial.
 @Suite(.serialized)
 struct PrimaryServeTests {
-    final class Child {
-        let process = Process()
-        init(_ path: String, _ arguments: [String], log: URL) throws {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: log)
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = arguments
-            process.standardOutput = handle
-            process.standardError = handle
-            process.standardInput = FileHandle.nullDevice
-            try ProcessLauncher.launch(process)
-        }
-        func stop() {
-            guard process.isRunning else { return }
-            process.terminate()
-            let deadline = Date().addingTimeInterval(3)
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
-        deinit { stop() }
-    }
-
     static func freePort() throws -> Int { Int(try LoopbackUDPSocket().port) }
 
     static func upstreamZone(serial: Int, address: String) -> String {
@@ -66,7 +43,7 @@ struct PrimaryServeTests {
         try (NSDConfig.server(directory: dir, port: upstreamPort, verbosity: 1)
             + "\nzone:\n    name: \"ec2.aws.com\"\n    zonefile: \"ec2.zone\"\n")
             .write(toFile: dir + "/nsd.conf", atomically: true, encoding: .utf8)
-        var nsd: Child? = try Child(ExternalTool.path(of: "nsd")!, ["-d", "-c", dir + "/nsd.conf"], log: directory.appendingPathComponent("nsd.log"))
+        var nsd: BackgroundProcess? = try BackgroundProcess("nsd", ["-d", "-c", dir + "/nsd.conf"], log: directory.appendingPathComponent("nsd.log"))
 
         // The seed's zone in the primary's store.
         let binaries = CLITests.binDirectory.path
@@ -76,10 +53,13 @@ struct PrimaryServeTests {
         #expect(imported.status == 0, "\(imported.output)")
 
         let port = try Self.freePort()
-        let primary = try Child(binaries + "/dns-primary", [
+        let primary = try BackgroundProcess(binaries + "/dns-primary", [
             "serve", "--db", db, "--listen", "127.0.0.1:\(port)", "--resolver", "127.0.0.1:\(upstreamPort)", "--refresh", "1",
         ], log: directory.appendingPathComponent("primary.log"))
-        defer { primary.stop(); nsd?.stop() }
+        defer {
+            primary.stop()
+            nsd?.stop()
+        }
 
         let at = ["@127.0.0.1", "-p", "\(port)", "+norec", "+short"]
         let apex = Self.waitFor(20, at + ["search.usa.gov.", "A"]) { $0.contains("192.0.2.10") }
@@ -98,7 +78,7 @@ struct PrimaryServeTests {
         // The load balancer moves: the primary follows, with a higher serial.
         nsd?.stop()
         try Self.upstreamZone(serial: 2, address: "192.0.2.20").write(toFile: dir + "/ec2.zone", atomically: true, encoding: .utf8)
-        nsd = try Child(ExternalTool.path(of: "nsd")!, ["-d", "-c", dir + "/nsd.conf"], log: directory.appendingPathComponent("nsd2.log"))
+        nsd = try BackgroundProcess("nsd", ["-d", "-c", dir + "/nsd.conf"], log: directory.appendingPathComponent("nsd2.log"))
         #expect(Self.waitFor(20, at + ["search.usa.gov.", "A"]) { $0.contains("192.0.2.20") } != nil)
         let secondSerial = Self.waitFor(5, at + ["search.usa.gov.", "SOA"]) { !$0.isEmpty }?
             .split(separator: " ").dropFirst(2).first.flatMap { UInt32($0) }

@@ -253,46 +253,6 @@ enum EdgeDig {
     }
 }
 
-/// A daemon started by a test: output to a file, stopped by PID, every wait bounded.
-final class EdgeDaemon: @unchecked Sendable {
-    let process: Process
-    let logURL: URL
-    let name: String
-
-    init(_ tool: String, _ arguments: [String], log: URL) throws {
-        guard let executable = ExternalTool.path(of: tool) else {
-            throw ExternalTool.Failure(command: tool, status: 127, output: "not installed; run scripts/install-test-deps.sh")
-        }
-        name = tool
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        logURL = log
-        try ProcessLauncher.launch(process)
-        try? handle.close()
-    }
-
-    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
-
-    /// SIGTERM by PID, at most 5 s to exit, then SIGKILL.
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            let hard = Date().addingTimeInterval(2)
-            while process.isRunning && Date() < hard { Thread.sleep(forTimeInterval: 0.02) }
-        }
-    }
-}
-
 /// Free loopback ports (TCP and UDP both) for the daemons the tests start.
 enum EdgePorts {
     static func pick() throws -> Int {

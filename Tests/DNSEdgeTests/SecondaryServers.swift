@@ -21,7 +21,7 @@ struct SecondaryServer {
     let kind: Kind
     let port: Int
     let directory: URL
-    let daemon: EdgeDaemon
+    let daemon: BackgroundProcess
 
     static func start(_ kind: Kind, primaryPort: Int, key: TSIGKey = EdgeFixtures.key) throws -> SecondaryServer {
         let directory = try EdgeFixtures.temporaryDirectory(kind.rawValue)
@@ -120,7 +120,7 @@ struct SecondaryServer {
                 """.write(to: configURL, atomically: true, encoding: .utf8)
             arguments = ["-g", "-n", "1", "-c", configURL.path]
         }
-        let daemon = try EdgeDaemon(kind.tool, arguments, log: directory.appendingPathComponent("daemon.log"))
+        let daemon = try BackgroundProcess(kind.tool, arguments, log: directory.appendingPathComponent("daemon.log"))
         return SecondaryServer(kind: kind, port: port, directory: directory, daemon: daemon)
     }
 

@@ -35,7 +35,7 @@ import Testing
     struct Upstream {
         let directory: URL
         let port: Int
-        var daemon: EdgeDaemon
+        var daemon: BackgroundProcess
 
         static func start(v4: [String], v6: [String]) throws -> Upstream {
             let directory = try EdgeFixtures.temporaryDirectory("upstream")
@@ -53,8 +53,8 @@ import Testing
             return Upstream(directory: directory, port: port, daemon: try launch(directory))
         }
 
-        static func launch(_ directory: URL) throws -> EdgeDaemon {
-            try EdgeDaemon("nsd", ["-d", "-c", directory.appendingPathComponent("nsd.conf").path],
+        static func launch(_ directory: URL) throws -> BackgroundProcess {
+            try BackgroundProcess("nsd", ["-d", "-c", directory.appendingPathComponent("nsd.conf").path],
                            log: directory.appendingPathComponent("nsd.log"))
         }
 

@@ -259,11 +259,11 @@ struct ValidationDelv {
 /// A validating unbound on 127.0.0.1 (a free high port) whose only trust anchor is our KSK and which
 /// reaches our zone through a stub-zone pointing at our server.
 final class ValidationUnbound: @unchecked Sendable {
-    let daemon: EdgeDaemon
+    let daemon: BackgroundProcess
     let port: Int
     let directory: URL
 
-    private init(daemon: EdgeDaemon, port: Int, directory: URL) {
+    private init(daemon: BackgroundProcess, port: Int, directory: URL) {
         self.daemon = daemon
         self.port = port
         self.directory = directory
@@ -315,7 +315,7 @@ final class ValidationUnbound: @unchecked Sendable {
             if ExternalTool.path(of: "unbound-checkconf") != nil {
                 try ExternalTool.run("unbound-checkconf", [config.path], timeout: 20)
             }
-            let daemon = try EdgeDaemon("unbound", ["-d", "-c", config.path], log: directory.appendingPathComponent("unbound.log"))
+            let daemon = try BackgroundProcess("unbound", ["-d", "-c", config.path], log: directory.appendingPathComponent("unbound.log"))
             let unbound = ValidationUnbound(daemon: daemon, port: port, directory: directory)
             if unbound.waitUntilAnswering(seconds: 15) {
                 started = true
@@ -348,17 +348,7 @@ final class ValidationUnbound: @unchecked Sendable {
     /// SIGTERM by PID; SIGKILL if it is still running 2 s later (a process started from a test worker
     /// thread can inherit a blocked SIGTERM), then a bounded wait for it to be gone.
     func stop(removeDirectory: Bool = true) {
-        let process = daemon.process
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(2)
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                let hard = Date().addingTimeInterval(5)
-                while process.isRunning && Date() < hard { Thread.sleep(forTimeInterval: 0.02) }
-            }
-        }
+        daemon.stop(grace: 2)
         if removeDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 }
