@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure DNS: wire codec, names, records, zone files, zone diff. No sockets, files or clock reads.
@@ -36,10 +40,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What both daemons share beyond DNS: opening SQLite, the notification outbox and its channels
+        // (webhooks, email), the config file, and metrics and health over HTTP.
+        .target(
+            name: "DaemonKit",
+            dependencies: [
+                "DNSCore", "DNSEdge",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "Primary",
             dependencies: [
-                "DNSCore", "DNSEdge",
+                "DNSCore", "DNSEdge", "DaemonKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -48,8 +70,9 @@ let package = Package(
         .executableTarget(
             name: "Signer",
             dependencies: [
-                "DNSCore", "DNSEdge",
+                "DNSCore", "DNSEdge", "DaemonKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -61,7 +84,9 @@ let package = Package(
         .testTarget(name: "DNSCoreTests", dependencies: ["DNSCore", "TestSupport"]),
         .testTarget(name: "DNSEdgeTests", dependencies: ["DNSEdge", "DNSCore", "TestSupport"]),
         // Runs the built dns-primary and dns-signer binaries as an operator would.
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Primary", "Signer"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Primary", "Signer", "DNSCore"]),
         .testTarget(name: "PrimaryTests", dependencies: ["Primary", "DNSCore", "DNSEdge", "TestSupport"]),
+        .testTarget(name: "SignerTests", dependencies: ["Signer", "DNSCore", "DNSEdge", "DaemonKit", "TestSupport"]),
+        .testTarget(name: "DaemonKitTests", dependencies: ["DaemonKit", "DNSCore", "DNSEdge", "TestSupport"]),
     ]
 )

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # bench/run.sh: the whole `make bench`, in order: CoreBench (DNSCore's own rates), bench/sign.sh (offline
-# signing beside dnssec-signzone, ldns-signzone, kzonesign) and bench/serve.sh (serving beside NSD and
-# Knot). About 12 minutes on 2 cores with the defaults.
+# signing beside dnssec-signzone, ldns-signzone, kzonesign), bench/serve.sh (serving beside NSD and
+# Knot) and bench/primary.sh (AXFR with ALIAS expanded, beside PowerDNS). About 14 minutes on 2 cores
+# with the defaults.
 #
-# Knobs: DURATION [20] seconds of dnsperf per server and layout; STAGES ["core sign serve"];
+# Knobs: DURATION [20] seconds of dnsperf per server and layout; STAGES ["core sign serve primary"];
 #        BENCH_ROOT [/tmp/countersign-bench]; RESULTS [$BENCH_ROOT/results]; the knobs of sign.sh and
 #        serve.sh pass through. Tables go to stdout and to $RESULTS/bench.md.
 set -u
 source "$(dirname "$0")/common.sh"
 : "${DURATION:=20}"
-: "${STAGES:=core sign serve}"
+: "${STAGES:=core sign serve primary}"
 export DURATION SWIFT SWIFTPM_FLAGS BENCH_ROOT RESULTS ORIGIN NAMES STEP_TIMEOUT SHARED_BENCH
 
 # Fail early, before any build, when the shared generator is not there.
@@ -24,7 +25,7 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed
     echo "- Machine: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $NCPU cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, kernel $(uname -r)"
     echo "- Load average at start: $(loadavg) (the machine may be shared; compare rows of one run)"
     echo "- Countersign $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?'), $($SWIFT --version 2>/dev/null | head -1)"
-    echo "- Peers: bind9-utils $(pkgver bind9-utils), ldnsutils $(pkgver ldnsutils), knot $(pkgver knot), knot-dnssecutils $(pkgver knot-dnssecutils), nsd $(pkgver nsd), dnsperf $(pkgver dnsperf)"
+    echo "- Peers: bind9-utils $(pkgver bind9-utils), ldnsutils $(pkgver ldnsutils), knot $(pkgver knot), knot-dnssecutils $(pkgver knot-dnssecutils), nsd $(pkgver nsd), dnsperf $(pkgver dnsperf), pdns-server $(pkgver pdns-server)"
     echo
 } | tee "$OUT"
 
@@ -39,12 +40,13 @@ for stage in $STAGES; do
             ;;
         sign) "$BENCH_HOME/sign.sh" || die "bench/sign.sh failed" ;;
         serve) "$BENCH_HOME/serve.sh" || die "bench/serve.sh failed" ;;
-        *) die "unknown stage $stage (core, sign, serve)" ;;
+        primary) "$BENCH_HOME/primary.sh" || die "bench/primary.sh failed" ;;
+        *) die "unknown stage $stage (core, sign, serve, primary)" ;;
     esac
     echo
 done
 
-for f in corebench sign serve; do
+for f in corebench sign serve primary; do
     case " $STAGES " in *" ${f/corebench/core} "*) { cat "$RESULTS/$f.md"; echo; } >>"$OUT" ;; esac
 done
 echo "- Load average at the end: $(loadavg); whole run $(( $(date +%s) - T0 )) s." | tee -a "$OUT"

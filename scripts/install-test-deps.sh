@@ -28,10 +28,15 @@ PACKAGES=(
 # Python modules the tests import from whichever python3 is first on PATH (a pyenv python does not see
 # Debian's python3-dnspython): module name and PyPI package.
 PYTHON_MODULES=("dns:dnspython")
+# The notification tests: a real SMTP server (aiosmtpd) with STARTTLS on a certificate made by openssl.
+PYTHON_MODULES+=("aiosmtpd:aiosmtpd")
+PACKAGES+=(openssl)
+# The primary's bench: PowerDNS expanding ALIAS on outgoing AXFR, beside dns-primary (bench/primary.sh).
+PACKAGES+=(pdns-server pdns-backend-bind pdns-backend-sqlite3)
 # Services a package's postinst may start or enable.
-SERVICES=(nsd knot unbound unbound-resolvconf named named-resolvconf bind9)
+SERVICES=(nsd knot unbound unbound-resolvconf named named-resolvconf bind9 pdns)
 # Commands the tests call; checked after installing so a broken install fails here, not in a test.
-COMMANDS=(named-checkzone kzonecheck kdig dig delv ldns-read-zone ldns-verify-zone dnssec-signzone nsd knotd named unbound dnsperf)
+COMMANDS=(named-checkzone kzonecheck kdig dig delv ldns-read-zone ldns-verify-zone dnssec-signzone nsd knotd named unbound dnsperf pdns_server pdnsutil)
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 

@@ -25,7 +25,12 @@ public final class ServedZones: ZoneSource {
     /// The serial served now for `name`, without rebuilding the zone.
     public func serial(of name: DomainName) -> SerialNumber? { catalog[name]?.serial }
 
-    public func zone(named name: DomainName) -> Zone? { catalog[name]?.makeZone() }
+    /// The zone to send in a transfer; none while the zone is unavailable (expired data is not handed on).
+    public func zone(named name: DomainName) -> Zone? {
+        let catalog = catalog
+        guard !catalog.isUnavailable(name) else { return nil }
+        return catalog[name]?.makeZone()
+    }
 
     /// Adds or replaces one zone. The snapshot is built before the lock is taken, so queries never
     /// wait for it.
@@ -39,6 +44,14 @@ public final class ServedZones: ZoneSource {
         let next = try ServedZones.makeCatalog(zones)
         state.withLock { $0 = next }
     }
+
+    /// Stops answering for `origin` (SERVFAIL) or starts again, keeping its snapshot either way.
+    public func setUnavailable(_ origin: DomainName, _ isUnavailable: Bool) {
+        state.withLock { $0 = $0.marking(origin, unavailable: isUnavailable) }
+    }
+
+    /// Whether `origin` is held but answered with SERVFAIL.
+    public func isUnavailable(_ origin: DomainName) -> Bool { catalog.isUnavailable(origin) }
 
     public func remove(_ origin: DomainName) {
         state.withLock { $0 = $0.removing(origin) }

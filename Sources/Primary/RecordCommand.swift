@@ -21,7 +21,7 @@ struct RecordCommand: ParsableCommand {
         func run() throws {
             let zone = try store.open().addRecord(
                 zone: self.zone, name: name, ttl: try RecordCommand.ttl(ttl), type: type, rdata: rdata.joined(separator: " "), now: Date())
-            print("added; \(zone.origin) serial \(zone.serial.map { "\($0)" } ?? "-")")
+            try RecordCommand.report("added", zone, store)
         }
     }
 
@@ -36,7 +36,7 @@ struct RecordCommand: ParsableCommand {
         func run() throws {
             let zone = try store.open().deleteRecords(
                 zone: self.zone, name: name, type: type, rdata: rdata.isEmpty ? nil : rdata.joined(separator: " "), now: Date())
-            print("deleted; \(zone.origin) serial \(zone.serial.map { "\($0)" } ?? "-")")
+            try RecordCommand.report("deleted", zone, store)
         }
     }
 
@@ -54,8 +54,19 @@ struct RecordCommand: ParsableCommand {
             let records = rdata.split(separator: "|").map { $0.joined(separator: " ") }
             let zone = try store.open().replaceRRset(
                 zone: self.zone, name: name, ttl: try RecordCommand.ttl(ttl), type: type, rdatas: records, now: Date())
-            print("replaced; \(zone.origin) serial \(zone.serial.map { "\($0)" } ?? "-")")
+            try RecordCommand.report("replaced", zone, store)
         }
+    }
+
+    /// `added; example.com. serial 7`, or `{"action": "added", "serial": 7, "zone": "example.com."}`.
+    static func report(_ action: String, _ zone: Zone, _ store: StoreOptions) throws {
+        struct Report: Encodable {
+            var action: String
+            var zone: String
+            var serial: UInt32?
+        }
+        let report = Report(action: action, zone: zone.origin.text, serial: zone.serial?.rawValue)
+        try store.emit(report) { "\(action); \(report.zone) serial \(report.serial.map { "\($0)" } ?? "-")" }
     }
 
     static func ttl(_ text: String) throws -> UInt32 {

@@ -5,13 +5,18 @@ import Foundation
 import Logging
 
 /// `dns-primary serve`: serves the stored zones with every ALIAS expanded into A/AAAA — in query answers
-/// and in outgoing AXFR alike, with the same TTLs — and keeps that expansion current.
+/// and in outgoing AXFR alike, with the same TTLs — keeps that expansion current, and sends NOTIFY to each
+/// zone's targets whenever the zone's serial changes.
 ///
-/// Every second it looks at the store's per-zone versions and republishes an edited zone; every
-/// `--refresh` it resolves the ALIAS targets again. When the expanded content changes without an edit
-/// (a load balancer moved), the zone's serial is raised in the store, so any standard secondary sees the
-/// change by serial. Under the `fail` policy an expansion that fails keeps the last good version served
-/// (and a zone never expanded is not served), so a signer transferring from us keeps what it has.
+/// Every second it looks at the store's per-zone versions and republishes an edited zone (an edit made
+/// with the CLI is served, and announced, within about a second). ALIAS targets are cached for their TTL
+/// and looked up again shortly before it runs out, and at least every `--refresh` seconds. When the
+/// expanded content changes without an edit (a load balancer moved), the zone's serial is raised in the
+/// store, so any standard secondary sees the change by serial. What a failing target does depends on the
+/// zone's policy: see `ExpandingPublisher`.
+///
+/// Transfers: a zone's own ACL entries (`transfer_acl`, with TSIG keys from the store) decide who may
+/// transfer it; a zone without entries uses `--allow-transfer`, loopback only by default.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve the stored zones with ALIAS records expanded, and AXFR to allowed secondaries.")
@@ -24,11 +29,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Resolver for ALIAS targets, ADDR[:PORT]. Repeatable. Default: the nameservers in /etc/resolv.conf.")
     var resolver: [String] = []
 
-    @Option(name: .customLong("allow-transfer"), help: "Who may transfer zones: PREFIX or 'PREFIX key NAME'. Repeatable. Default: loopback only.")
+    @Option(name: .customLong("allow-transfer"), help: ArgumentHelp(
+        "Who may transfer zones that have no transfer ACL of their own in the store: PREFIX or 'PREFIX key NAME'. Repeatable.",
+        discussion: "Default: loopback only."))
     var allowTransfer: [String] = []
 
-    @Option(name: .long, help: "Seconds between re-resolutions of the ALIAS targets.")
+    @Option(name: .long, help: "Upper bound, in seconds, on the age of an ALIAS answer: targets are looked up again before their TTL runs out, and at least this often.")
     var refresh: Int = 30
+
+    @Option(name: .customLong("retry"), help: "Seconds between lookups of an ALIAS target that failed.")
+    var retry: Int = 5
 
     @Option(help: "Event-loop threads answering queries.")
     var threads: Int = 2
@@ -44,28 +54,37 @@ struct ServeCommand: AsyncParsableCommand {
         let acl = try allowTransfer.isEmpty ? TransferACL.loopbackOnly : TransferACL(rules: allowTransfer.map { text in
             do { return try TransferACL.Rule(parsing: text) } catch { throw ValidationError("--allow-transfer \(text): \(error)") }
         })
+        guard refresh >= 1 else { throw ValidationError("--refresh must be at least 1 second") }
+        guard retry >= 1 else { throw ValidationError("--retry must be at least 1 second") }
         let logger = Logger(label: "countersign.primary")
         let served = try ServedZones([])
+        let handler = PrimaryRequestHandler(
+            router: DNSRequestRouter(served: served, transfers: ZoneTransferResponder(zones: served, acl: acl), logger: logger),
+            logger: logger)
+        let notifier = NotifySender(logger: logger)
+        var settings = ExpandingPublisher.Settings()
+        settings.refresh = UInt64(refresh)
+        settings.retryAfter = UInt64(retry)
+        settings.defaultACL = acl
         let publisher = ExpandingPublisher(
-            store: try store.open(), served: served, resolver: UpstreamResolver(resolvers: resolvers), logger: logger)
-        let router = DNSRequestRouter(served: served, transfers: ZoneTransferResponder(zones: served, acl: acl), logger: logger)
-        let server = DNSServer(configuration: DNSServerConfiguration(listen: addresses), handler: router, threads: max(1, threads))
+            store: try store.open(), served: served, resolver: UpstreamResolver(resolvers: resolvers), handler: handler,
+            notifier: notifier, settings: settings, logger: logger)
+        let server = DNSServer(configuration: DNSServerConfiguration(listen: addresses), handler: handler, threads: max(1, threads))
         // Listen first: until a zone's first expansion is published, its queries are refused rather than
         // the whole server being unreachable while targets resolve.
         try await server.start()
         logger.info("listening", metadata: ["listeners": "\(server.listeners.map(\.description).joined(separator: ", "))"])
-        await publisher.cycle(resolveAll: true)
+        await publisher.start()
         let loop = Task {
-            var seconds = 0
             while !Task.isCancelled {
+                await publisher.cycle()
                 try? await Task.sleep(for: .seconds(1))
-                seconds += 1
-                await publisher.cycle(resolveAll: seconds % max(1, refresh) == 0)
             }
         }
         await SignalWait.untilTerminated()
         loop.cancel()
         logger.info("stopping")
+        notifier.cancelAll()
         await server.stop()
     }
 
@@ -75,73 +94,6 @@ struct ServeCommand: AsyncParsableCommand {
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             return fields.count >= 2 && fields[0] == "nameserver" ? String(fields[1]) : nil
-        }
-    }
-}
-
-/// Keeps the served zones equal to the store's zones with their ALIAS records expanded.
-actor ExpandingPublisher {
-    let store: PrimaryStore
-    let served: ServedZones
-    let resolver: UpstreamResolver
-    let logger: Logger
-    /// Store version and expanded content last published, per zone.
-    private var published: [String: (version: Int64, zone: Zone)] = [:]
-
-    init(store: PrimaryStore, served: ServedZones, resolver: UpstreamResolver, logger: Logger) {
-        self.store = store
-        self.served = served
-        self.resolver = resolver
-        self.logger = logger
-    }
-
-    /// Republishes edited zones; with `resolveAll`, re-resolves every target and republishes what moved.
-    func cycle(resolveAll: Bool) async {
-        let versions: [String: Int64]
-        do { versions = try store.versions() } catch {
-            logger.error("cannot read the store", metadata: ["reason": "\(error)"])
-            return
-        }
-        for name in published.keys where versions[name] == nil {
-            if let origin = try? DomainName(name, origin: .root) { served.remove(origin) }
-            published[name] = nil
-            logger.info("zone removed", metadata: ["zone": "\(name)"])
-        }
-        for (name, version) in versions.sorted(by: { $0.key < $1.key }) {
-            guard resolveAll || published[name]?.version != version else { continue }
-            await publish(name, version: version)
-        }
-    }
-
-    private func publish(_ name: String, version: Int64) async {
-        do {
-            let stored = try store.exportZone(name)
-            let summary = try store.zone(name)
-            let now = UInt64(Date().timeIntervalSince1970)
-            var table = AliasResolutionTable()
-            for target in AliasExpander.targets(in: stored) {
-                for (family, lookup) in await resolver.resolve(target) {
-                    table.results[AliasKey(target: target, family: family)] = lookup
-                }
-            }
-            let policy = summary.aliasFailurePolicy.policy(keepLastMaxAge: summary.keepLastMaxAge)
-            let expansion = try AliasExpander(policy: policy, now: now).expand(stored, with: table)
-            for problem in expansion.problems {
-                logger.warning("alias", metadata: ["zone": "\(name)", "problem": "\(problem)"])
-            }
-            if let previous = published[name], previous.version == version,
-               !ZoneDiff(from: previous.zone, to: expansion.zone).isEmpty {
-                // Same edit, new addresses: raise the serial in the store so secondaries see the change;
-                // the next cycle publishes the zone with that serial.
-                try store.edit(zone: name, record: nil, now: Date()) { _ in }
-                logger.info("alias targets moved; serial raised", metadata: ["zone": "\(name)"])
-                return
-            }
-            try served.publish(expansion.zone)
-            published[name] = (version, expansion.zone)
-            logger.info("published", metadata: ["zone": "\(name)", "serial": "\(summary.serial)", "version": "\(version)"])
-        } catch {
-            logger.error("not published; serving the last good version", metadata: ["zone": "\(name)", "reason": "\(error)"])
         }
     }
 }

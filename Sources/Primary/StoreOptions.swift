@@ -1,16 +1,52 @@
 import ArgumentParser
+import DaemonKit
 import Foundation
 
-/// `--db PATH` and `--json`, taken by every subcommand that reads or edits the store.
+/// `--db PATH`, `--config FILE` and `--json`, taken by every subcommand that reads or edits the store.
+///
+/// The database is, in order: `--db`, `$DNS_PRIMARY_DB`, the config file's `database`, the default. The
+/// config file is `--config`, else `$DNS_PRIMARY_CONFIG`, else /etc/countersign/primary.conf when it
+/// exists — so on a deployed host `dns-primary zone list` finds the daemon's database by itself.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The primary's SQLite database (default: $DNS_PRIMARY_DB, else /var/lib/countersign/primary.db).")
+    @Option(name: .long, help: "The primary's SQLite database (default: $DNS_PRIMARY_DB, else the config file's 'database', else \(StoreOptions.defaultDatabase)).")
     var db: String?
+
+    @Option(name: .long, help: "Config file (default: $DNS_PRIMARY_CONFIG, else \(StoreOptions.defaultConfig) when it exists). See deploy/primary.conf.example.")
+    var config: String?
 
     @Flag(name: .long, help: "Print JSON for scripts instead of text.")
     var json = false
 
+    static let defaultDatabase = "/var/lib/countersign/primary.db"
+    static let defaultConfig = "/etc/countersign/primary.conf"
+
+    /// The config file in force, validated against the primary's keys; `.empty` when there is none.
+    func loadConfig(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> ConfigFile {
+        let path: String
+        if let config {
+            path = config
+        } else if let fromEnvironment = environment["DNS_PRIMARY_CONFIG"], !fromEnvironment.isEmpty {
+            path = fromEnvironment
+        } else if FileManager.default.fileExists(atPath: StoreOptions.defaultConfig) {
+            path = StoreOptions.defaultConfig
+        } else {
+            return .empty
+        }
+        let file = try ConfigFile.load(path: path)
+        try file.validate(allowedKeys: ConfigFile.primaryKeys)
+        return file
+    }
+
+    /// The database path given the loaded config.
+    func path(config: ConfigFile, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> String {
+        let fromEnvironment = environment["DNS_PRIMARY_DB"].flatMap { $0.isEmpty ? nil : $0 }
+        return try config.setting("database", flag: db ?? fromEnvironment, default: StoreOptions.defaultDatabase) {
+            value throws(ConfigError) in try value.word()
+        }
+    }
+
     var path: String {
-        db ?? ProcessInfo.processInfo.environment["DNS_PRIMARY_DB"] ?? "/var/lib/countersign/primary.db"
+        get throws { try path(config: loadConfig()) }
     }
 
     func open() throws -> PrimaryStore { try PrimaryStore(path: path) }
@@ -18,12 +54,16 @@ struct StoreOptions: ParsableArguments {
     /// Prints `value` as JSON when asked, else the text form.
     func emit<T: Encodable>(_ value: T, text: () -> String) throws {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(value), as: UTF8.self))
+            print(try StoreOptions.jsonText(value))
         } else {
             print(text())
         }
+    }
+
+    static func jsonText<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

@@ -7,6 +7,9 @@ struct DNSSigner: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dns-signer",
         abstract: "Countersign's signing secondary: transfer, guard, sign, serve.",
-        subcommands: [ServeCommand.self, SignZoneCommand.self, VerifyZoneCommand.self, DSCommand.self]
+        subcommands: [
+            ServeCommand.self, ZoneCommand.self, TSIGCommand.self, KeysCommand.self, DNSKEYCommand.self, DSCommand.self,
+            SignZoneCommand.self, VerifyZoneCommand.self,
+        ]
     )
 }

@@ -123,36 +123,4 @@ struct VerifyZoneCommand: ParsableCommand {
     }
 }
 
-/// `dns-signer ds`: the DS records of the KSKs, as records and as the four fields of a registrar's form.
-struct DSCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ds", abstract: "Print the DS records to give the registrar (parent zone).")
-
-    @Option(help: "Directory of the zone's keys.")
-    var keys: String
-
-    @Option(help: "The zone's origin.")
-    var origin: String
-
-    @Option(name: .customLong("digest"), help: "Digest types to print: 2 (SHA-256), 4 (SHA-384). Repeatable.")
-    var digests: [UInt8] = [2]
-
-    func run() throws {
-        let zone = try SignerOptions.origin(origin)
-        let signingKeys = try KeyDirectory(path: keys, zone: zone).load()
-        let ksks = signingKeys.filter(\.isKeySigningKey)
-        guard !ksks.isEmpty else { throw SignerOptions.Failure("\(keys) holds no key-signing key for \(zone)") }
-        for key in ksks {
-            for digest in digests {
-                let digestType = DSDigestType(rawValue: digest)
-                guard digestType == .sha256 || digestType == .sha384 else {
-                    throw ValidationError("--digest \(digest): use 2 (SHA-256) or 4 (SHA-384)")
-                }
-                let ds = try key.dnskey.ds(owner: zone, digestType: digestType)
-                print(ResourceRecord(name: zone, ttl: 3600, rdata: .ds(ds)))
-                print(ds.registrarText)
-                print()
-            }
-        }
-    }
-}
+// `dns-signer ds` is in KeysCommand.swift: it reads keys from the store or, as here, from a key directory.

@@ -41,4 +41,12 @@ public final class BackgroundProcess: @unchecked Sendable {
             while process.isRunning && Date() < hard { Thread.sleep(forTimeInterval: 0.02) }
         }
     }
+
+    /// SIGKILL by PID, as a crash or `kill -9` would end it; waits (bounded) until it is gone.
+    public func kill9() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    }
 }

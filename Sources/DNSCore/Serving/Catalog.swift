@@ -8,15 +8,31 @@ public final class Catalog: Sendable {
     public let zones: [ZoneSnapshot]
     /// Lowercased origin wire bytes → snapshot.
     let byOrigin: [[UInt8]: ZoneSnapshot]
+    /// Zones held but not answered for (a secondary's zone past its SOA expire): queries for names in
+    /// them get SERVFAIL, which tells resolvers to try another server, rather than stale data.
+    public let unavailable: Set<DomainName>
 
     public static let empty = Catalog([])
 
     /// A later snapshot with the same origin replaces an earlier one.
-    public init(_ snapshots: some Sequence<ZoneSnapshot>) {
+    public init(_ snapshots: some Sequence<ZoneSnapshot>, unavailable: Set<DomainName> = []) {
         var byOrigin: [[UInt8]: ZoneSnapshot] = [:]
         for snapshot in snapshots { byOrigin[snapshot.origin.wire] = snapshot }
         self.byOrigin = byOrigin
         self.zones = Array(byOrigin.values)
+        self.unavailable = Set(unavailable.map { $0.lowercased() })
+    }
+
+    /// Whether queries for names in the zone `origin` are answered with SERVFAIL.
+    public func isUnavailable(_ origin: DomainName) -> Bool {
+        !unavailable.isEmpty && unavailable.contains(origin.lowercased())
+    }
+
+    /// The same zones with `origin` marked unavailable (or available again).
+    public func marking(_ origin: DomainName, unavailable isUnavailable: Bool) -> Catalog {
+        var set = unavailable
+        if isUnavailable { set.insert(origin.lowercased()) } else { set.remove(origin.lowercased()) }
+        return Catalog(zones, unavailable: set)
     }
 
     /// Snapshots of `zones`, built here (see `ZoneSnapshot.init`).
@@ -30,11 +46,11 @@ public final class Catalog: Sendable {
     public subscript(origin: DomainName) -> ZoneSnapshot? { byOrigin[DomainName.lowercase(origin.wire)] }
 
     /// A catalog with `snapshot` added or replacing the zone of the same origin.
-    public func replacing(_ snapshot: ZoneSnapshot) -> Catalog { Catalog(zones + [snapshot]) }
+    public func replacing(_ snapshot: ZoneSnapshot) -> Catalog { Catalog(zones + [snapshot], unavailable: unavailable) }
 
     /// A catalog without the zone `origin`.
     public func removing(_ origin: DomainName) -> Catalog {
-        Catalog(zones.filter { $0.origin != origin })
+        Catalog(zones.filter { $0.origin != origin }, unavailable: unavailable.subtracting([origin.lowercased()]))
     }
 
     /// The zone with the longest origin at or above `name`: the one authoritative for it.

@@ -140,6 +140,7 @@ public struct QueryAnswerer: Sendable {
         guard var zone = catalog.zone(for: question.name), question.dnsClass == zone.dnsClass else {
             return fail(.REFUSED)
         }
+        if catalog.isUnavailable(zone.origin) { return fail(.SERVFAIL) }
         // The parent side of a cut answers DS (RFC 4035 §3.1.4.1) when we serve both sides.
         if question.type == .DS && zone.origin == question.name, let parent = catalog.parentZone(of: zone),
            parent.dnsClass == zone.dnsClass {

@@ -1,6 +1,8 @@
+import DaemonKit
 import GRDB
 
 /// The schema, as numbered migrations: a migration once shipped is never edited, only followed by another.
+/// DaemonKit's outbox tables come last (its own migration names, so both sets can grow independently).
 enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -53,6 +55,31 @@ enum Migrations {
                 CREATE UNIQUE INDEX notify_targets_unique ON notify_targets(zone_id, address, port);
                 """)
         }
+        migrator.registerMigration("v2") { db in
+            // What `dns-primary serve` keeps across restarts. `alias_answers`: the last answer that resolved
+            // for each ALIAS target and family a zone uses (`addresses` is the RDATA in presentation form,
+            // one per line, empty for NODATA), for the `keep-last` policy. `alias_status`: whether the
+            // zone's ALIAS targets resolve, so an operator event is recorded once per change of state,
+            // not on every refresh or restart.
+            try db.execute(sql: """
+                CREATE TABLE alias_answers (
+                    zone_id INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+                    target TEXT NOT NULL,
+                    family TEXT NOT NULL CHECK (family IN ('A', 'AAAA')),
+                    addresses TEXT NOT NULL,
+                    ttl INTEGER NOT NULL CHECK (ttl >= 0 AND ttl <= 4294967295),
+                    resolved_at INTEGER NOT NULL,
+                    PRIMARY KEY (zone_id, target, family)
+                );
+                CREATE TABLE alias_status (
+                    zone_id INTEGER PRIMARY KEY REFERENCES zones(id) ON DELETE CASCADE,
+                    state TEXT NOT NULL CHECK (state IN ('ok', 'degraded', 'blocked')),
+                    since INTEGER NOT NULL,
+                    reason TEXT NOT NULL
+                );
+                """)
+        }
+        Outbox.registerMigrations(&migrator)
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import DaemonKit
 import DNSCore
 import Foundation
 import GRDB
@@ -18,40 +19,25 @@ final class PrimaryStore: Sendable {
     let path: String
 
     /// How long a writer waits for another writer's lock before giving up.
-    static let busyTimeout: TimeInterval = 10
+    static let busyTimeout: TimeInterval = SQLiteDatabase.busyTimeout
 
+    /// Opens (creating when missing, mode 0600: the file holds TSIG secrets) and migrates the store the
+    /// way every DaemonKit database is opened; the notification outbox lives in the same file, so an
+    /// operator event is committed with the change it reports.
     init(path: String) throws {
-        var config = Configuration()
-        config.busyMode = .timeout(PrimaryStore.busyTimeout)
-        config.foreignKeysEnabled = true
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         self.path = path
-        // The file holds TSIG secrets: a new one is readable by its owner only (SQLite gives the -wal and
-        // -shm files the same mode).
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-            else { throw StoreError(.invalidArgument, reason: "cannot create the database file \(path)") }
+        do {
+            pool = try SQLiteDatabase.open(path: path, migrator: Migrations.migrator)
+        } catch let error as SQLiteDatabase.OpenError {
+            throw StoreError(.invalidArgument, reason: "cannot open the store: \(error)")
         }
-        pool = try DatabasePool(path: path, configuration: config)
-        // GRDB sets NORMAL on the writer when it turns WAL on, after `prepareDatabase`: override it there.
-        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-        try Migrations.migrator.migrate(pool)
     }
 
     // MARK: Transactions
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction; a throw rolls everything back.
     func writeImmediate<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
-            }
-            return result!
-        }
+        try SQLiteDatabase.writeImmediate(pool, body)
     }
 
     // MARK: Zone rows

@@ -1,0 +1,140 @@
+/// Decides whether a zone fresh from the primary may replace the copy the signer has: the signer's
+/// promise is never to publish a bogus or empty zone, so a transfer that looks like a primary gone wrong
+/// (emptied, truncated, reset, unexpanded) is refused and the current copy stays served.
+///
+/// Pure and cheap: one pass over the new zone's nodes for the counts, `Zone.check()` for the semantics,
+/// and `rrsetCount` of the current copy (a sum over its names) — a 100k-name zone costs milliseconds,
+/// the semantic checks most of that.
+///
+/// `current` is the stored *unsigned* copy (what the previous transfer brought), never the signed zone:
+/// signing adds RRSIG and NSEC sets and would make every transfer look like a shrink.
+///
+/// Guards run in this order and the first that trips is reported: empty, size limits, SOA only, apex NS
+/// missing, unexpanded ALIAS, semantic checks, serial decreased, shrink. Only the shrink guard can be
+/// overridden (`acceptShrinkOnce`, the operator's `zone accept-next`); a lower serial has its own
+/// per-zone setting. A serial equal to ours with different content is accepted: some primaries change
+/// ALIAS expansions without raising the serial.
+public struct TransferGuard: Sendable, Hashable {
+    /// Largest fraction of the current copy's RRsets a transfer may lose. 0.5 refuses a zone with fewer
+    /// than half the RRsets we have (exactly half passes); 1 turns the guard off.
+    public var shrinkLimit: Double
+    /// Accept a serial lower than ours (RFC 1982), for a primary whose serial was reset on purpose.
+    public var allowSerialDecrease: Bool
+    /// The operator's one-shot `accept-next`: let the next shrink through. The verdict says whether it
+    /// was needed (`usedOverride`); the caller clears the setting when it was.
+    public var acceptShrinkOnce: Bool
+    /// Most records a zone may have. The default, 2 million, is twenty times the 100k-name zones this
+    /// system is built and benchmarked for, and well under the transfer client's own stop (5 million):
+    /// a zone that suddenly grows past it is a runaway generator, and signing it would take the signer's
+    /// memory and minutes of CPU for nothing.
+    public var maxRecords: Int
+    /// Most RRsets one name may own. No real name has more than a few dozen types; 100 leaves room and
+    /// stops a zone whose records all landed on one owner (a broken template).
+    public var maxRRsetsPerName: Int
+    /// Most records in one RRset. An answer must fit a 64 KB TCP message: about 4,000 A records, fewer
+    /// of anything bigger, less again once signed. 2,000 keeps every such RRset answerable.
+    public var maxRecordsPerRRset: Int
+
+    public init(
+        shrinkLimit: Double = 0.5, allowSerialDecrease: Bool = false, acceptShrinkOnce: Bool = false,
+        maxRecords: Int = 2_000_000, maxRRsetsPerName: Int = 100, maxRecordsPerRRset: Int = 2_000
+    ) {
+        self.shrinkLimit = shrinkLimit
+        self.allowSerialDecrease = allowSerialDecrease
+        self.acceptShrinkOnce = acceptShrinkOnce
+        self.maxRecords = maxRecords
+        self.maxRRsetsPerName = maxRRsetsPerName
+        self.maxRecordsPerRRset = maxRecordsPerRRset
+    }
+
+    /// Why these settings cannot work, or nil. `check` still runs with them (a limit outside 0...1 is
+    /// clamped), but configuration code should reject them with this text.
+    public var problem: String? {
+        if !(0...1).contains(shrinkLimit) { return "shrink limit \(shrinkLimit) is not a fraction between 0 and 1" }
+        if maxRecords < 2 { return "a record limit of \(maxRecords) leaves no room for an SOA and an NS" }
+        if maxRRsetsPerName < 2 { return "an RRset limit per name of \(maxRRsetsPerName) leaves no room for the apex SOA and NS" }
+        if maxRecordsPerRRset < 1 { return "a record limit per RRset of \(maxRecordsPerRRset) allows no data" }
+        return nil
+    }
+
+    /// The verdict on `new`, transferred to replace `current` (nil on the zone's first transfer).
+    public func check(_ new: Zone, current: Zone?) -> TransferVerdict {
+        let census = Census(new)
+        if census.records == 0 { return .refuse(.empty) }
+        if census.records > maxRecords { return .refuse(.tooLarge(records: census.records, limit: maxRecords)) }
+        if case let (name, count)? = census.largestName, count > maxRRsetsPerName {
+            return .refuse(.nameTooLarge(name: name, rrsets: count, limit: maxRRsetsPerName))
+        }
+        if case let (name, type, count)? = census.largestRRset, count > maxRecordsPerRRset {
+            return .refuse(.rrsetTooLarge(name: name, type: type, records: count, limit: maxRecordsPerRRset))
+        }
+        let apex = new.rrsets(at: new.origin)
+        if census.rrsets == 1 && apex.first?.type == .SOA { return .refuse(.soaOnly) }
+        if !apex.contains(where: { $0.type == .NS }) { return .refuse(.missingApexNS) }
+        if !census.aliasOwners.isEmpty { return .refuse(.unexpandedAlias(census.aliasOwners)) }
+        let errors = new.check().filter { $0.severity == .error }
+        if !errors.isEmpty { return .refuse(.checksFailed(errors)) }
+
+        guard let current else { return .accept(usedOverride: false) }
+        if let ours = current.serial, let theirs = new.serial, theirs != ours, !(theirs > ours), !allowSerialDecrease {
+            return .refuse(.serialDecreased(from: ours, to: theirs))
+        }
+        let before = current.rrsetCount
+        if before > census.rrsets {
+            let lost = Double(before - census.rrsets) / Double(before)
+            // Dividing exact integers gives the double nearest the true fraction, so a loss of exactly
+            // the limit compares equal to it and passes.
+            if lost > min(max(shrinkLimit, 0), 1) {
+                if acceptShrinkOnce { return .accept(usedOverride: true) }
+                return .refuse(.shrank(fromRRsets: before, toRRsets: census.rrsets, limit: shrinkLimit))
+            }
+        }
+        return .accept(usedOverride: false)
+    }
+}
+
+/// What `TransferGuard.check` decided.
+public enum TransferVerdict: Sendable, Hashable {
+    /// Take the zone. `usedOverride`: it shrank past the limit and went through only because the
+    /// operator said `accept-next`; clear that setting now.
+    case accept(usedOverride: Bool)
+    /// Keep serving the current copy and alert.
+    case refuse(TransferRefusal)
+
+    public var isAccepted: Bool {
+        if case .accept = self { return true }
+        return false
+    }
+
+    public var refusal: TransferRefusal? {
+        if case .refuse(let refusal) = self { return refusal }
+        return nil
+    }
+}
+
+extension TransferGuard {
+    /// The counts the size and shrink guards need, taken in one pass over the zone's nodes.
+    struct Census {
+        var rrsets = 0
+        var records = 0
+        /// The name owning the most RRsets (the first in iteration order on ties).
+        var largestName: (DomainName, Int)?
+        /// The RRset with the most records.
+        var largestRRset: (DomainName, RecordType, Int)?
+        /// Owners of ALIAS records, in canonical order.
+        var aliasOwners: [DomainName] = []
+
+        init(_ zone: Zone) {
+            for (name, node) in zone.nodes {
+                rrsets += node.count
+                if node.count > (largestName?.1 ?? 0) { largestName = (name, node.count) }
+                for rrset in node {
+                    records += rrset.count
+                    if rrset.count > (largestRRset?.2 ?? 0) { largestRRset = (name, rrset.type, rrset.count) }
+                    if rrset.type == .ALIAS { aliasOwners.append(name) }
+                }
+            }
+            aliasOwners.sort()
+        }
+    }
+}

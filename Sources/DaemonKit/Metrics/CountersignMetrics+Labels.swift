@@ -1,0 +1,77 @@
+/// Label values the daemons pass to `CountersignMetrics`. Open string-backed structs (like `RecordType`):
+/// the constants below are the documented values (docs/METRICS.md), and a daemon that needs another one
+/// can write `PollResult(rawValue: "…")` without waiting for this file to change.
+extension CountersignMetrics {
+    /// Which copy of a zone a serial belongs to: the primary's (unsigned) or the one we publish (signed).
+    package enum SerialKind: String, Sendable, CaseIterable {
+        case unsigned, signed
+    }
+
+    /// How one poll of the primary ended.
+    package struct PollResult: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        package var rawValue: String
+        package init(rawValue: String) { self.rawValue = rawValue }
+        package var description: String { rawValue }
+
+        /// The content differed; the zone was re-signed and published.
+        package static let changed = PollResult(rawValue: "changed")
+        /// The transfer matched what we serve; nothing published.
+        package static let unchanged = PollResult(rawValue: "unchanged")
+        /// The transfer arrived but a guard refused it (see `countersign_transfer_refusals_total`).
+        package static let refused = PollResult(rawValue: "refused")
+        /// No usable transfer: timeout, connection refused, TSIG failure, REFUSED/NOTAUTH from the primary.
+        package static let failed = PollResult(rawValue: "failed")
+        /// Re-signing or verifying the new version failed; nothing published.
+        package static let signingFailed = PollResult(rawValue: "signing-failed")
+    }
+
+    /// Why a guard refused a transfer (issue 6, step 2).
+    package struct RefusalReason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        package var rawValue: String
+        package init(rawValue: String) { self.rawValue = rawValue }
+        package var description: String { rawValue }
+
+        package static let empty = RefusalReason(rawValue: "empty")
+        package static let soaOnly = RefusalReason(rawValue: "soa-only")
+        package static let missingApexNS = RefusalReason(rawValue: "missing-apex-ns")
+        package static let semanticChecks = RefusalReason(rawValue: "semantic-checks")
+        package static let tooLarge = RefusalReason(rawValue: "too-large")
+        package static let shrunk = RefusalReason(rawValue: "shrunk")
+        package static let serialLower = RefusalReason(rawValue: "serial-lower")
+        package static let verificationFailed = RefusalReason(rawValue: "verification-failed")
+    }
+
+    /// How the resolution of one ALIAS target ended.
+    package struct AliasResult: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        package var rawValue: String
+        package init(rawValue: String) { self.rawValue = rawValue }
+        package var description: String { rawValue }
+
+        /// Addresses of at least one family.
+        package static let resolved = AliasResult(rawValue: "resolved")
+        /// The target exists but has neither A nor AAAA.
+        package static let nodata = AliasResult(rawValue: "nodata")
+        package static let nxdomain = AliasResult(rawValue: "nxdomain")
+        package static let servfail = AliasResult(rawValue: "servfail")
+        package static let timeout = AliasResult(rawValue: "timeout")
+        package static let cnameLoop = AliasResult(rawValue: "cname-loop")
+        /// Failed, and the zone's `keep-last` policy served the last good answer instead.
+        package static let keptLast = AliasResult(rawValue: "kept-last")
+        /// Any other failure (malformed answer, network error).
+        package static let error = AliasResult(rawValue: "error")
+    }
+
+    /// Why a zone was signed.
+    package struct SigningReason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        package var rawValue: String
+        package init(rawValue: String) { self.rawValue = rawValue }
+        package var description: String { rawValue }
+
+        /// First signing of a zone (new keys, full signature).
+        package static let initial = SigningReason(rawValue: "initial")
+        /// The primary's content changed (incremental re-sign from the diff).
+        package static let change = SigningReason(rawValue: "change")
+        /// Signatures reached the refresh margin with no change.
+        package static let refresh = SigningReason(rawValue: "refresh")
+    }
+}

@@ -1,0 +1,460 @@
+import DaemonKit
+import DNSCore
+import DNSEdge
+import Foundation
+import Logging
+
+/// Keeps the served zones equal to the store's zones with their ALIAS records expanded, and tells the
+/// secondaries when they change.
+///
+/// `cycle` runs every second:
+/// - it reads the store's per-zone versions and reloads an edited zone (records, policy, transfer ACL,
+///   NOTIFY targets) and the TSIG keys;
+/// - it starts lookups for the ALIAS targets that are due: never looked up, within the refresh margin of
+///   their TTL, older than `refresh` seconds (an upper bound for long TTLs), or failing (retried every
+///   `retryAfter` seconds). Lookups run concurrently and land in an `AliasCache`; a cycle never waits for
+///   one, so an edit is served within a second even while a target times out;
+/// - it re-expands a zone when it was edited or when what its lookups say changed (addresses moved, a
+///   target failed or recovered, a kept answer got too old). A TTL-only difference does not count: a
+///   recursive resolver counts TTLs down, and a serial per refresh would make every secondary transfer
+///   the zone for nothing. The synthesised TTL is the one received when the addresses last changed.
+///
+/// When an expansion differs from the published one without an edit, the zone's serial is raised in the
+/// store first, then the zone is published; whenever the published serial changes (and at the first
+/// publication, as a secondary may have missed edits made while the daemon was down) the zone's NOTIFY
+/// targets are told.
+///
+/// Failure policies, while a target does not resolve (no answer within its TTL; NXDOMAIN, SERVFAIL,
+/// REFUSED, a CNAME loop and a timeout all count):
+/// - `fail`: the zone's transfers are answered SERVFAIL (`PrimaryRequestHandler`), so a signer keeps
+///   what it has; queries keep getting the last expansion that succeeded. A zone never expanded is not
+///   served at all.
+/// - `keep-last`: the last answer that resolved (saved in the store, so it survives a restart) is used
+///   while it is at most the zone's max age old; older, the zone is treated as under `fail`.
+/// - `ignore`: the family is left out at that owner (the zone changes, so its serial rises).
+/// Each failure is logged once, with owner, target and reason, when it starts or its reason changes;
+/// the zone's state (ok / degraded / blocked) is saved, with an operator event in the same transaction,
+/// once per change of state.
+actor ExpandingPublisher {
+    struct Settings: Sendable {
+        /// Upper bound, in seconds, on the age of an answer used (`--refresh`).
+        var refresh: UInt64 = 30
+        /// Seconds between lookups of a target that failed.
+        var retryAfter: UInt64 = 5
+        /// Lookups running at once, at most.
+        var maxLookups = 32
+        /// Transfer ACL of the zones without entries of their own (`--allow-transfer`).
+        var defaultACL: TransferACL = .loopbackOnly
+        /// Saved answers are rewritten when their addresses change or they are this much fresher.
+        var saveInterval: UInt64 = 60
+    }
+
+    /// What a zone's expansion is computed from, per lookup, TTLs aside: re-expanding is worth it only
+    /// when this changes (or the zone is edited).
+    enum Outcome: Hashable {
+        case answer(Set<RData>)
+        case kept(Set<RData>, AliasFailureReason)
+        case failed(AliasFailureReason)
+    }
+
+    struct ZoneState {
+        var snapshot: ServingSnapshot
+        var origin: DomainName
+        /// The lookups the zone's ALIAS records need.
+        var needs: Set<AliasKey>
+        var expandedVersion: Int64?
+        var outcomes: [AliasKey: Outcome] = [:]
+        /// The expansion served now, and the store version it came from.
+        var published: Zone?
+        var publishedVersion: Int64?
+        var health: AliasHealth
+        /// Why transfers are refused, while they are.
+        var blocked: String?
+        /// Failures logged already (so each is logged once).
+        var reported: Set<String> = []
+        var waitingLogged = false
+        /// The answers as saved in the store.
+        var saved: [AliasKey: AliasLastGood]
+    }
+
+    let store: PrimaryStore
+    let served: ServedZones
+    let resolver: UpstreamResolver
+    let handler: PrimaryRequestHandler
+    let notifier: NotifySender
+    let settings: Settings
+    let logger: Logger
+
+    private var cache = AliasCache(refreshMargin: 5, minimumLifetime: 5)
+    private var inFlight: Set<AliasKey> = []
+    private var zones: [String: ZoneState] = [:]
+    private var storedKeys: [TSIGKeyEntry]?
+    private var keys: [DomainName: TSIGKey] = [:]
+    private var routingChanged = true
+    private var savedHealth: [String: AliasHealth] = [:]
+    private var savedAnswers: [String: [AliasKey: AliasLastGood]] = [:]
+
+    init(store: PrimaryStore, served: ServedZones, resolver: UpstreamResolver, handler: PrimaryRequestHandler,
+         notifier: NotifySender, settings: Settings, logger: Logger) {
+        self.store = store
+        self.served = served
+        self.resolver = resolver
+        self.handler = handler
+        self.notifier = notifier
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Loads what the store kept from the last run: answers for `keep-last`, and each zone's state.
+    func start() {
+        do {
+            savedHealth = try store.aliasHealth()
+            savedAnswers = try store.aliasAnswers()
+            for answers in savedAnswers.values {
+                for (key, last) in answers { cache.restore(last.addresses, for: key, resolvedAt: last.resolvedAt) }
+            }
+            logger.info("saved ALIAS answers loaded", metadata: [
+                "answers": "\(savedAnswers.values.reduce(0) { $0 + $1.count })", "zones": "\(savedAnswers.count)",
+            ])
+        } catch {
+            logger.error("cannot read the saved ALIAS answers", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    // MARK: The cycle
+
+    func cycle(now date: Date = Date()) {
+        let now = UInt64(max(0, date.timeIntervalSince1970))
+        syncWithStore()
+        startLookups(now: now)
+        let table = cache.table(now: now, countDown: false)
+        for name in zones.keys.sorted() { evaluate(name, table: table, now: now, date: date) }
+        saveAnswers()
+        updateRouting()
+    }
+
+    /// Reloads edited zones and the TSIG keys; unpublishes deleted zones.
+    private func syncWithStore() {
+        let versions: [String: Int64]
+        do { versions = try store.versions() } catch {
+            logger.error("cannot read the store", metadata: ["reason": "\(error)"])
+            return
+        }
+        for name in zones.keys where versions[name] == nil {
+            if let origin = zones[name]?.origin { served.remove(origin) }
+            zones[name] = nil
+            routingChanged = true
+            logger.info("zone removed", metadata: ["zone": "\(name)", "reason": "deleted from the store"])
+        }
+        for (name, version) in versions where zones[name]?.snapshot.version != version {
+            let snapshot: ServingSnapshot
+            do { snapshot = try store.servingSnapshot(name) } catch {
+                logger.error("cannot load the zone", metadata: ["zone": "\(name)", "reason": "\(error)"])
+                continue
+            }
+            if zones[name] == nil {
+                zones[name] = ZoneState(
+                    snapshot: snapshot, origin: snapshot.zone.origin, needs: AliasExpander.keys(in: snapshot.zone),
+                    health: savedHealth[name] ?? .ok, saved: savedAnswers[name] ?? [:])
+            } else {
+                zones[name]!.snapshot = snapshot
+                zones[name]!.needs = AliasExpander.keys(in: snapshot.zone)
+            }
+            routingChanged = true
+        }
+        do {
+            let stored = try store.tsigKeys()
+            if stored != storedKeys {
+                storedKeys = stored
+                keys = [:]
+                for entry in stored {
+                    do {
+                        let key = try entry.tsigKey()
+                        keys[key.name] = key
+                    } catch {
+                        logger.error("TSIG key not usable", metadata: ["key": "\(entry.name)", "reason": "\(error)"])
+                    }
+                }
+                routingChanged = true
+            }
+        } catch {
+            logger.error("cannot read the TSIG keys", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    /// Starts the lookups that are due and not running yet.
+    private func startLookups(now: UInt64) {
+        let needed = zones.values.reduce(into: Set<AliasKey>()) { $0.formUnion($1.needs) }
+        cache.retain(needed)
+        var due = Set(cache.needsRefresh(now: now, maxAge: settings.refresh, retryAfter: settings.retryAfter))
+            .intersection(needed)
+        for key in needed where cache.entries[key] == nil && cache.failures[key] == nil { due.insert(key) }
+        due.subtract(inFlight)
+        let room = max(0, settings.maxLookups - inFlight.count)
+        let ordered = due.sorted { ($0.target.text, $0.family.description) < ($1.target.text, $1.family.description) }
+        for key in ordered.prefix(room) {
+            inFlight.insert(key)
+            let resolver = self.resolver
+            Task {
+                let lookup = await resolver.resolve(key.target, family: key.family)
+                self.finished(key, lookup)
+            }
+        }
+    }
+
+    private func finished(_ key: AliasKey, _ lookup: AliasLookup) {
+        inFlight.remove(key)
+        cache.record(lookup, for: key, now: UInt64(max(0, Date().timeIntervalSince1970)))
+    }
+
+    // MARK: One zone
+
+    private func outcome(_ key: AliasKey, _ table: AliasResolutionTable, policy: AliasFailurePolicy, now: UInt64) -> Outcome {
+        switch table.results[key] ?? .failed(.notResolved) {
+        case .resolved(let addresses):
+            return .answer(Set(addresses.rdatas))
+        case .failed(let reason):
+            if case .keepLast(let maxAge) = policy, let last = table.lastGood[key],
+               (now >= last.resolvedAt ? now - last.resolvedAt : 0) <= maxAge {
+                return .kept(Set(last.addresses.rdatas), reason)
+            }
+            return .failed(reason)
+        }
+    }
+
+    private func evaluate(_ name: String, table: AliasResolutionTable, now: UInt64, date: Date) {
+        guard var state = zones[name] else { return }
+        defer { zones[name] = state }
+        let snapshot = state.snapshot
+        let policy = snapshot.policy
+        // A target without an answer or a failure yet (a first lookup, or a refresh of an expired answer,
+        // is running): wait for it rather than publish, for a second, a zone that fails or lacks it.
+        if state.needs.contains(where: { table.results[$0] == nil }) {
+            if state.published == nil && !state.waitingLogged {
+                state.waitingLogged = true
+                logger.info("waiting for ALIAS targets", metadata: ["zone": "\(name)", "reason": "first lookups running"])
+            }
+            return
+        }
+        var outcomes: [AliasKey: Outcome] = [:]
+        for key in state.needs { outcomes[key] = outcome(key, table, policy: policy, now: now) }
+        if state.expandedVersion == snapshot.version && state.outcomes == outcomes { return }
+        state.expandedVersion = snapshot.version
+        state.outcomes = outcomes
+
+        let failures = AliasExpander.failures(in: snapshot.zone, with: table)
+        report(failures, policy: policy, zone: name, state: &state)
+        let expander = AliasExpander(policy: policy, now: now)
+        do {
+            var expanded = try expander.expand(snapshot.zone, with: table).zone
+            if state.blocked != nil {
+                logger.notice("transfers allowed again", metadata: ["zone": "\(name)", "reason": "the ALIAS expansion succeeds"])
+            }
+            state.blocked = nil
+            if let published = state.published, state.publishedVersion == snapshot.version {
+                if !Self.sameRecords(published, expanded) {
+                    // Same edit, new addresses: raise the serial so every secondary sees the change.
+                    guard let raised = try store.raiseSerial(zone: name, ifVersion: snapshot.version, now: date) else {
+                        state.expandedVersion = nil  // an edit came in; the next cycle expands it
+                        return
+                    }
+                    state.snapshot = raised
+                    state.expandedVersion = raised.version
+                    expanded = try expander.expand(raised.zone, with: table).zone
+                    logger.info("ALIAS expansion moved; serial raised", metadata: [
+                        "zone": "\(name)", "serial": "\(raised.zone.serial.map { "\($0)" } ?? "-")",
+                    ])
+                    publish(expanded, state: &state)
+                }
+            } else {
+                publish(expanded, state: &state)
+            }
+        } catch let error as AliasExpansionError {
+            if state.blocked == nil {
+                let queries = state.published == nil
+                    ? "the zone is not served until it resolves" : "queries answered from the last expansion that succeeded"
+                logger.error("transfers refused", metadata: [
+                    "zone": "\(name)", "owner": "\(error.owner)", "target": "\(error.target)",
+                    "reason": "\(error); policy \(snapshot.aliasFailurePolicy.rawValue): transfers answered SERVFAIL, \(queries)",
+                ])
+            }
+            state.blocked = error.description
+        } catch {
+            logger.error("not published", metadata: ["zone": "\(name)", "reason": "\(error)"])
+            state.expandedVersion = nil
+        }
+        let health: AliasHealth = state.blocked != nil ? .blocked : failures.isEmpty ? .ok : .degraded
+        if health != state.health { recordHealth(health, failures: failures, zone: name, state: &state, date: date) }
+    }
+
+    private func publish(_ zone: Zone, state: inout ZoneState) {
+        let name = state.snapshot.name
+        let serialBefore = state.published?.serial
+        do {
+            try served.publish(zone)
+        } catch {
+            logger.error("not published", metadata: ["zone": "\(name)", "reason": "\(error)"])
+            state.expandedVersion = nil
+            return
+        }
+        state.published = zone
+        state.publishedVersion = state.snapshot.version
+        logger.info("published", metadata: [
+            "zone": "\(name)", "serial": "\(zone.serial.map { "\($0)" } ?? "-")", "version": "\(state.snapshot.version)",
+        ])
+        if zone.serial != serialBefore { notify(zone, state.snapshot) }
+    }
+
+    /// NOTIFY to the zone's targets, signed with their keys; the sender retries and logs the outcome.
+    private func notify(_ zone: Zone, _ snapshot: ServingSnapshot) {
+        guard !snapshot.notify.isEmpty else { return }
+        var targets: [NotifySender.Target] = []
+        for target in snapshot.notify {
+            guard let ip = IPAddress(target.address) else { continue }
+            var key: TSIGKey?
+            if let name = target.key {
+                guard let found = (try? DomainName(name)).flatMap({ keys[$0] }) else {
+                    logger.error("notify skipped", metadata: [
+                        "zone": "\(snapshot.name)", "peer": "\(target.address)", "reason": "TSIG key \(name) is not usable",
+                    ])
+                    continue
+                }
+                key = found
+            }
+            targets.append(NotifySender.Target(address: PeerAddress(ip: ip, port: target.port), key: key))
+        }
+        logger.info("notify", metadata: [
+            "zone": "\(snapshot.name)", "serial": "\(zone.serial.map { "\($0)" } ?? "-")",
+            "targets": "\(targets.map(\.description).joined(separator: ", "))",
+        ])
+        notifier.notify(zone: zone.origin, soa: zone.rrset(at: zone.origin, type: .SOA)?.records.first, targets: targets)
+    }
+
+    /// Logs each failure once (owner, target, reason, what the policy does), and each recovery.
+    private func report(_ failures: [AliasExpansionError], policy: AliasFailurePolicy, zone: String, state: inout ZoneState) {
+        var current = Set<String>()
+        for failure in failures {
+            let text = failure.description
+            current.insert(text)
+            guard !state.reported.contains(text) else { continue }
+            let action = switch policy {
+            case .fail: "policy fail: transfers refused"
+            case .keepLast(let maxAge): "policy keep-last: the last good answer is used while at most \(maxAge) s old"
+            case .ignore: "policy ignore: \(failure.family) left out at \(failure.owner)"
+            }
+            logger.warning("ALIAS target does not resolve", metadata: [
+                "zone": "\(zone)", "owner": "\(failure.owner)", "target": "\(failure.target)",
+                "family": "\(failure.family)", "reason": "\(failure.reason)", "action": "\(action)",
+            ])
+        }
+        for text in state.reported.subtracting(current) {
+            logger.info("ALIAS target resolves again", metadata: ["zone": "\(zone)", "was": "\(text)"])
+        }
+        state.reported = current
+    }
+
+    /// Saves the zone's new state with an operator event, in one transaction.
+    private func recordHealth(_ health: AliasHealth, failures: [AliasExpansionError], zone name: String,
+                              state: inout ZoneState, date: Date) {
+        let policy = state.snapshot.aliasFailurePolicy.rawValue
+        let first = failures.first
+        let reason = state.blocked ?? first?.description ?? "every ALIAS target resolves"
+        do {
+            try store.setAliasHealth(zone: name, health, reason: reason, now: date) { previous in
+                var details = ["state": health.rawValue, "previous": previous.rawValue, "policy": policy,
+                               "failures": "\(failures.count)"]
+                if let first {
+                    details["owner"] = first.owner.text
+                    details["target"] = first.target.text
+                    details["family"] = first.family.description
+                    details["reason"] = first.reason.description
+                }
+                let time = Int64(date.timeIntervalSince1970)
+                if health == .ok {
+                    return OperatorEvent(kind: .aliasRecovered, severity: .info, zone: name, time: time,
+                                         summary: "\(name): every ALIAS target resolves again"
+                                             + (previous == .blocked ? "; transfers allowed again" : ""),
+                                         details: details)
+                }
+                let consequence = health == .blocked
+                    ? "transfers refused (SERVFAIL) until it resolves"
+                    : state.snapshot.aliasFailurePolicy == .ignore ? "left out of the zone" : "the last good answer is served"
+                let more = failures.count > 1 ? " (and \(failures.count - 1) more)" : ""
+                return OperatorEvent(kind: .aliasFailing, severity: health == .blocked ? .critical : .warning, zone: name,
+                                     time: time, summary: "\(name): \(reason)\(more); \(consequence)", details: details)
+            }
+            state.health = health
+        } catch {
+            logger.error("cannot record the ALIAS state", metadata: ["zone": "\(name)", "reason": "\(error)"])
+        }
+    }
+
+    /// Equal records, TTLs aside.
+    static func sameRecords(_ old: Zone, _ new: Zone) -> Bool {
+        let diff = ZoneDiff(from: old, to: new)
+        guard diff.added.count == diff.removed.count else { return false }
+        for (removed, added) in zip(diff.removed, diff.added) {
+            guard removed.name == added.name, removed.type == added.type, Set(removed.rdatas) == Set(added.rdatas)
+            else { return false }
+        }
+        return true
+    }
+
+    // MARK: Saved answers and routing
+
+    /// Saves, per zone, the answers its lookups last got, when they changed or are `saveInterval` fresher.
+    private func saveAnswers() {
+        var batch: [String: [AliasKey: AliasLastGood]] = [:]
+        for (name, state) in zones {
+            var answers: [AliasKey: AliasLastGood] = [:]
+            for key in state.needs {
+                guard let entry = cache.entries[key] else {
+                    if let kept = state.saved[key] { answers[key] = kept }
+                    continue
+                }
+                answers[key] = AliasLastGood(addresses: entry.addresses, resolvedAt: entry.resolvedAt)
+            }
+            let stale = answers.contains { key, answer in
+                guard let saved = state.saved[key] else { return true }
+                return saved.addresses != answer.addresses || answer.resolvedAt >= saved.resolvedAt + settings.saveInterval
+            }
+            if stale || Set(answers.keys) != Set(state.saved.keys) { batch[name] = answers }
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try store.saveAliasAnswers(batch)
+            for (name, answers) in batch { zones[name]?.saved = answers }
+        } catch {
+            logger.error("cannot save the ALIAS answers", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    /// A new router when an ACL, a zone or a key changed; the set of blocked zones every cycle.
+    private func updateRouting() {
+        if routingChanged {
+            routingChanged = false
+            var zoneACLs: [DomainName: TransferACL] = [:]
+            for state in zones.values where !state.snapshot.acl.isEmpty {
+                var rules: [TransferACL.Rule] = []
+                for entry in state.snapshot.acl {
+                    do {
+                        rules.append(TransferACL.Rule(prefix: try IPAddressPrefix(parsing: entry.prefix),
+                                                      key: try entry.key.map { try DomainName($0) }))
+                    } catch {
+                        logger.error("transfer ACL entry skipped", metadata: [
+                            "zone": "\(state.snapshot.name)", "entry": "\(entry.prefix)", "reason": "\(error)",
+                        ])
+                    }
+                }
+                zoneACLs[state.origin] = TransferACL(rules: rules)
+            }
+            let transfers = ZoneTransferResponder(zones: served, acl: settings.defaultACL, zoneACLs: zoneACLs)
+            handler.setRouter(DNSRequestRouter(
+                served: served, transfers: transfers, tsig: TSIGVerifier(keys: keys.values.sorted { $0.name < $1.name }),
+                logger: logger))
+        }
+        var blocked: [DomainName: String] = [:]
+        for state in zones.values { if let reason = state.blocked { blocked[state.origin] = reason } }
+        handler.setBlocked(blocked)
+    }
+}

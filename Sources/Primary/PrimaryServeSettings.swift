@@ -1,0 +1,121 @@
+import ArgumentParser
+import DaemonKit
+import DNSEdge
+import Foundation
+
+/// What `dns-primary serve` runs with: its flags merged over the config file, then the defaults.
+///
+/// A flag given on the command line wins; for a repeatable setting (`listen`, `resolver`,
+/// `allow-transfer`) any flag replaces the file's whole list. Everything is parsed here, so a bad
+/// address is reported before a socket is opened — as `--listen X: reason` for a flag and as
+/// `file:line: listen: reason` for the file (the file is checked even where a flag overrides it).
+struct PrimaryServeSettings: Equatable, Sendable {
+    enum LogFormat: String, Sendable, CaseIterable, ExpressibleByArgument { case text, json }
+
+    var database: String
+    var listen: [ListenAddress]
+    var resolvers: [ListenAddress]
+    /// Upper bound, in seconds, on the age of an ALIAS answer (targets are also looked up before their TTL ends).
+    var refresh: Int
+    /// Seconds between lookups of an ALIAS target that failed.
+    var retry: Int
+    var threads: Int
+    var transferACL: TransferACL
+    var logFormat: LogFormat
+    /// Where Prometheus metrics and /healthz are served; nil: not at all.
+    var metricsListen: ListenAddress?
+
+    static let defaultListen = "127.0.0.1:53"
+    static let defaultRefresh = 30
+    static let defaultRetry = 5
+    static let defaultThreads = 2
+    static let defaultMetricsPort = 9153
+
+    /// The command line as given: nil or empty means "not given", so the file can fill it in. (The
+    /// command's options must therefore have no defaults of their own.)
+    struct Flags: Sendable {
+        var database: String?
+        var listen: [String] = []
+        var resolver: [String] = []
+        var refresh: Int?
+        var retry: Int?
+        var threads: Int?
+        var allowTransfer: [String] = []
+        var logFormat: LogFormat?
+        var metricsListen: String?
+    }
+
+    /// Loads the config file named by `store` (`--config`, `$DNS_PRIMARY_CONFIG`, or the default path when
+    /// it exists) and merges `flags` over it. `flags.database` is ignored: `store.db` is the flag.
+    static func resolve(store: StoreOptions, flags: Flags,
+                        environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PrimaryServeSettings {
+        let config = try store.loadConfig(environment: environment)
+        var flags = flags
+        flags.database = store.db
+        return try PrimaryServeSettings(flags: flags, config: config, environment: environment)
+    }
+
+    /// Merges `flags` over `config` (already validated against `ConfigFile.primaryKeys`).
+    /// `systemResolvers` supplies the default resolvers (`/etc/resolv.conf`) when neither names one.
+    init(flags: Flags, config: ConfigFile, environment: [String: String] = [:],
+         systemResolvers: () -> [String] = ServeCommand.systemResolvers) throws {
+        func parsed<T>(_ flag: String, _ texts: [String], _ parse: (String) throws -> T) throws -> [T] {
+            try texts.map { text in
+                do { return try parse(text) } catch { throw ValidationError("--\(flag) \(text): \(error)") }
+            }
+        }
+        let address = { (text: String) throws -> ListenAddress in try ListenAddress(parsing: text) }
+        let fileAddress: (ConfigFile.Value) throws(ConfigError) -> ListenAddress = { value throws(ConfigError) in
+            try value.address()
+        }
+
+        let fromEnvironment = environment["DNS_PRIMARY_DB"].flatMap { $0.isEmpty ? nil : $0 }
+        database = try config.setting("database", flag: flags.database ?? fromEnvironment, default: StoreOptions.defaultDatabase) {
+            value throws(ConfigError) in try value.word()
+        }
+        listen = try config.list("listen", flags: parsed("listen", flags.listen, address),
+                                 default: [try ListenAddress(parsing: Self.defaultListen)], fileAddress)
+        resolvers = try config.list("resolver", flags: parsed("resolver", flags.resolver, address), default: [], fileAddress)
+        if resolvers.isEmpty {
+            // An entry of resolv.conf we cannot use (a link-local address with a zone) is skipped.
+            resolvers = systemResolvers().compactMap { try? ListenAddress(parsing: $0) }
+        }
+        guard !resolvers.isEmpty else {
+            throw ValidationError("no resolver for ALIAS targets: give --resolver, 'resolver' in the config file, or a nameserver in /etc/resolv.conf")
+        }
+
+        if let refresh = flags.refresh, refresh < 1 { throw ValidationError("--refresh \(refresh): must be at least 1 second") }
+        refresh = try config.setting("refresh", flag: flags.refresh, default: Self.defaultRefresh) {
+            value throws(ConfigError) in try value.seconds(in: 1...86400)
+        }
+        if let retry = flags.retry, retry < 1 { throw ValidationError("--retry \(retry): must be at least 1 second") }
+        retry = try config.setting("retry", flag: flags.retry, default: Self.defaultRetry) {
+            value throws(ConfigError) in try value.seconds(in: 1...86400)
+        }
+        if let threads = flags.threads, !(1...64).contains(threads) { throw ValidationError("--threads \(threads): must be 1...64") }
+        threads = try config.setting("threads", flag: flags.threads, default: Self.defaultThreads) {
+            value throws(ConfigError) in try value.integer(in: 1...64)
+        }
+
+        let rules = try config.list(
+            "allow-transfer", flags: parsed("allow-transfer", flags.allowTransfer) { try TransferACL.Rule(parsing: $0) },
+            default: []
+        ) { value throws(ConfigError) in
+            do { return try TransferACL.Rule(parsing: value.text) } catch { throw value.error("\(error)") }
+        }
+        transferACL = rules.isEmpty ? .loopbackOnly : TransferACL(rules: rules)
+
+        logFormat = try config.setting("log-format", flag: flags.logFormat, default: .text) { value throws(ConfigError) in
+            LogFormat(rawValue: try value.choice(ConfigFile.logFormats)) ?? .text
+        }
+        let metrics = try flags.metricsListen.map { text in
+            do { return try ListenAddress(parsing: text, defaultPort: Self.defaultMetricsPort) } catch {
+                throw ValidationError("--metrics-listen \(text): \(error)")
+            }
+        }
+        let metricsFromFile = try config.single("metrics-listen").map { value throws(ConfigError) in
+            try value.address(defaultPort: Self.defaultMetricsPort)
+        }
+        metricsListen = metrics ?? metricsFromFile
+    }
+}

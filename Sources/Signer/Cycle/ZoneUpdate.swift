@@ -1,0 +1,128 @@
+import DNSCore
+
+/// One step of the signing pipeline as a pure function of its inputs (no store, no sockets, no clock):
+/// a transfer goes through the guards, is compared with the current copy, re-signed incrementally
+/// from the diff and verified; or the current signatures are refreshed. The worker stores and
+/// publishes what comes out, and only then.
+struct ZoneUpdate: Sendable {
+    var keys: ZoneKeySet
+    var policy: SigningPolicy
+    var guards: TransferGuard
+    var serialPolicy: SignerZoneConfig.SignedSerialPolicy
+
+    /// What we serve: the unsigned copy as transferred, and the signed zone made from it.
+    struct Current: Sendable {
+        var unsigned: Zone
+        var signed: SignedZone
+    }
+
+    /// A new version ready to commit and serve.
+    struct Change: Sendable {
+        var unsigned: Zone
+        var signed: SignedZone
+        /// Between the unsigned copies; nil: the first version (everything is new).
+        var unsignedDiff: ZoneDiff?
+        /// Between the signed zones; nil: the first version.
+        var signedDiff: ZoneDiff?
+        /// The unsigned change, for operators (empty for a signature refresh).
+        var summary: ChangeSummary
+        /// `accept-next` was needed and is now used up.
+        var usedOverride: Bool
+    }
+
+    enum Outcome: Sendable {
+        case unchanged
+        case refused(TransferRefusal)
+        case changed(Change)
+        case signingFailed(String)
+    }
+
+    /// Guards, compares, signs and verifies `transfer` against `current` (nil on the first transfer).
+    func apply(transfer: Zone, to current: Current?, now: UInt32) -> Outcome {
+        let verdict = guards.check(transfer, current: current?.unsigned)
+        guard case .accept(let usedOverride) = verdict else { return .refused(verdict.refusal!) }
+        do {
+            guard let current else {
+                let serial = Self.signedSerial(previous: nil, unsigned: transfer.serial, policy: serialPolicy, now: now)
+                let signed = try ZoneSigner.sign(zone: Self.withSerial(transfer, serial), keys: keys, policy: policy, now: now)
+                let failures = ZoneVerifier.verify(signed.zone, now: now)
+                if let reason = Self.describe(failures) { return .signingFailed(reason) }
+                return .changed(Change(
+                    unsigned: transfer, signed: signed, unsignedDiff: nil, signedDiff: nil,
+                    summary: ChangeSummary(ZoneDiff(from: Zone(origin: transfer.origin), to: transfer)), usedOverride: usedOverride))
+            }
+            let contentDiff = ZoneDiff(from: current.unsigned, to: transfer)
+            if contentDiff.isEmpty { return .unchanged }
+
+            // The signed zone carries its own serial: diff the signing inputs, each with its signed serial.
+            let oldSerial = current.signed.zone.serial
+            let serial = Self.signedSerial(previous: oldSerial, unsigned: transfer.serial, policy: serialPolicy, now: now)
+            let before = Self.withSerial(current.unsigned, oldSerial ?? serial)
+            let after = Self.withSerial(transfer, serial)
+            let diff = ZoneDiff(from: before, to: after)
+            let signed = try ZoneSigner.update(current.signed, applying: diff, keys: keys, policy: policy, now: now)
+            let signedDiff = ZoneDiff(from: current.signed.zone, to: signed.zone)
+            let failures = ZoneVerifier.verifyChanges(signed.zone, names: Self.names(in: signedDiff), now: now)
+            if let reason = Self.describe(failures) { return .signingFailed(reason) }
+            return .changed(Change(
+                unsigned: transfer, signed: signed, unsignedDiff: contentDiff, signedDiff: signedDiff,
+                summary: ChangeSummary(contentDiff), usedOverride: usedOverride))
+        } catch {
+            return .signingFailed("\(error)")
+        }
+    }
+
+    /// Renews the signatures of `current` that are due at `now` (the unsigned copy does not change; the
+    /// signed serial rises so secondaries pick the new signatures up).
+    func refresh(_ current: Current, now: UInt32) -> Outcome {
+        do {
+            let oldSerial = current.signed.zone.serial
+            let serial = Self.signedSerial(previous: oldSerial, unsigned: current.unsigned.serial, policy: serialPolicy, now: now)
+            var signed = current.signed
+            if serial != oldSerial {
+                let diff = ZoneDiff(from: Self.withSerial(current.unsigned, oldSerial ?? serial), to: Self.withSerial(current.unsigned, serial))
+                signed = try ZoneSigner.update(signed, applying: diff, keys: keys, policy: policy, now: now)
+            }
+            signed = try ZoneSigner.refresh(signed, keys: keys, policy: policy, now: now)
+            let signedDiff = ZoneDiff(from: current.signed.zone, to: signed.zone)
+            let failures = ZoneVerifier.verifyChanges(signed.zone, names: Self.names(in: signedDiff), now: now)
+            if let reason = Self.describe(failures) { return .signingFailed(reason) }
+            return .changed(Change(
+                unsigned: current.unsigned, signed: signed, unsignedDiff: ZoneDiff(), signedDiff: signedDiff,
+                summary: ChangeSummary(ZoneDiff()), usedOverride: false))
+        } catch {
+            return .signingFailed("\(error)")
+        }
+    }
+
+    /// The next signed serial: always greater than the previous one (RFC 1982); seconds since 1970 when
+    /// that is greater (`unixtime`), else previous + 1. The first signing starts from the unsigned serial.
+    static func signedSerial(previous: SerialNumber?, unsigned: SerialNumber?, policy: SignerZoneConfig.SignedSerialPolicy,
+                             now: UInt32) -> SerialNumber {
+        guard let previous else {
+            return policy == .unixtime ? SerialNumber(now) : (unsigned ?? SerialNumber(1))
+        }
+        return previous.next(atLeast: policy == .unixtime ? SerialNumber(now) : previous)
+    }
+
+    /// `zone` with its SOA serial replaced.
+    static func withSerial(_ zone: Zone, _ serial: SerialNumber) -> Zone {
+        guard var soa = zone.soa, soa.serial != serial, let set = zone.rrset(at: zone.origin, type: .SOA) else { return zone }
+        var zone = zone
+        soa.serial = serial
+        zone.insert(RRset(name: set.name, type: .SOA, dnsClass: set.dnsClass, ttl: set.ttl, rdatas: [.soa(soa)]))
+        return zone
+    }
+
+    static func names(in diff: ZoneDiff) -> [DomainName] {
+        var seen: Set<DomainName> = []
+        return (diff.added + diff.removed).compactMap { seen.insert($0.name).inserted ? $0.name : nil }
+    }
+
+    /// nil for no failures, else the first few for a log line and an alert.
+    static func describe(_ failures: [VerificationFailure]) -> String? {
+        guard !failures.isEmpty else { return nil }
+        let shown = failures.prefix(3).map(\.description).joined(separator: "; ")
+        return "verification failed: \(shown)" + (failures.count > 3 ? " (and \(failures.count - 3) more)" : "")
+    }
+}

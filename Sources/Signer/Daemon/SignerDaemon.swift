@@ -1,0 +1,141 @@
+import DNSCore
+import DNSEdge
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The signing secondary: one `ZoneWorker` per zone in the store, one DNS server answering for all of
+/// them, NOTIFY in from the primaries and out to the downstream secondaries.
+///
+/// It reads the store's configuration version every second, so a zone added, changed or removed with
+/// the CLI (and `zone refresh`) takes effect without a restart; the router is rebuilt then too (TSIG
+/// keys, downstream ACLs) and swapped under the running listeners.
+actor SignerDaemon {
+    let store: SignerStore
+    let served: ServedZones
+    let handler: SwappableRequestHandler
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    private let transfers: AXFRClient
+    private let downstream: DownstreamNotifier
+    private var receiver: NotifyReceiver!
+    private var workers: [DomainName: (worker: ZoneWorker, loop: Task<Void, Never>)] = [:]
+    private var configVersion: Int64?
+    /// The static zones of `--zone-file` (served as given, never polled) and who may transfer them.
+    private let staticZones: Set<DomainName>
+    private var staticACL: TransferACL = .loopbackOnly
+
+    init(store: SignerStore, served: ServedZones, logger: Logger, group: any EventLoopGroup,
+         staticZones: Set<DomainName> = [], now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.store = store
+        self.served = served
+        self.logger = logger
+        self.now = now
+        self.staticZones = staticZones
+        transfers = AXFRClient(group: group)
+        let sender = NotifySender(group: group, logger: logger)
+        downstream = DownstreamNotifier(sender: sender, targets: { [store, logger] zone in
+            do {
+                return try store.notifyTargets(zone: zone.text).compactMap { target -> NotifySender.Target? in
+                    guard let peer = PeerAddress(ListenAddress(host: target.address, port: target.port)) else { return nil }
+                    return NotifySender.Target(address: peer, key: try target.key.flatMap { try store.tsigKey(named: $0) })
+                }
+            } catch {
+                logger.error("cannot read the downstream NOTIFY targets", metadata: ["zone": "\(zone.text)", "reason": "\(error)"])
+                return []
+            }
+        }, logger: logger)
+        handler = SwappableRequestHandler(DNSRequestRouter(served: served, logger: logger))
+    }
+
+    /// Loads every stored zone and serves its last published version, before anything is polled.
+    func start() async throws {
+        receiver = NotifyReceiver(zones: [:], logger: logger) { [weak self] zone in
+            await self?.notified(zone)
+        }
+        try await reload()
+    }
+
+    func setStaticACL(_ acl: TransferACL) throws {
+        staticACL = acl
+        handler.replace(with: try router(try store.zones()))
+    }
+
+    func stop() {
+        for (_, entry) in workers { entry.loop.cancel() }
+        workers.removeAll()
+    }
+
+    /// Re-reads the configuration when it changed; passes `zone refresh` requests on.
+    func reload() async throws {
+        let version = try store.configVersion()
+        let configs = try store.zones()
+        if version != configVersion {
+            configVersion = version
+            try await apply(configs)
+        }
+        for config in configs where config.refreshRequested {
+            if let entry = workers[config.origin] {
+                Task { await entry.worker.notified() }
+            }
+        }
+    }
+
+    private func apply(_ configs: [SignerZoneConfig]) async throws {
+        let wanted = Dictionary(configs.map { ($0.origin, $0) }, uniquingKeysWith: { first, _ in first })
+        for (origin, entry) in workers where wanted[origin] == nil {
+            entry.loop.cancel()
+            workers[origin] = nil
+            if !staticZones.contains(origin) { served.remove(origin) }
+            receiver.setPolicy(nil, for: origin)
+            logger.notice("zone removed", metadata: ["zone": "\(origin.text)"])
+        }
+        for (origin, config) in wanted {
+            receiver.setPolicy(try notifyPolicy(config), for: origin)
+            if let entry = workers[origin] {
+                await entry.worker.update(config)
+                continue
+            }
+            let worker = ZoneWorker(config: config, store: store, served: served, transfers: transfers,
+                                    downstream: downstream, logger: logger, now: now)
+            await worker.start()
+            let loop = Task {
+                while !Task.isCancelled {
+                    await worker.tick()
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            workers[origin] = (worker, loop)
+            logger.info("zone added", metadata: ["zone": "\(origin.text)", "primaries": "\(config.primaries.map(\.description).joined(separator: ", "))"])
+        }
+        handler.replace(with: try router(configs))
+    }
+
+    /// Queries, transfers to downstream secondaries (per-zone ACLs, loopback by default), NOTIFY from
+    /// the primaries; TSIG with every key in the store.
+    private func router(_ configs: [SignerZoneConfig]) throws -> DNSRequestRouter {
+        var zoneACLs: [DomainName: TransferACL] = [:]
+        for origin in staticZones { zoneACLs[origin] = staticACL }
+        for config in configs {
+            let acl = try store.downstreamACL(zone: config.origin.text)
+            if !acl.rules.isEmpty { zoneACLs[config.origin] = acl }
+        }
+        let transfers = ZoneTransferResponder(zones: served, acl: .loopbackOnly, zoneACLs: zoneACLs, logger: logger)
+        return DNSRequestRouter(served: served, transfers: transfers, notifies: receiver,
+                                tsig: TSIGVerifier(keys: try store.tsigKeys().compactMap { try store.tsigKey(named: $0.name) }), logger: logger)
+    }
+
+    private func notifyPolicy(_ config: SignerZoneConfig) throws -> NotifyReceiver.ZonePolicy {
+        let allowed = config.primaries.compactMap { PeerAddress($0).map { IPAddressPrefix(address: $0.ip, length: $0.ip.bytes.count * 8) } }
+        return NotifyReceiver.ZonePolicy(allowed: allowed, key: try config.tsigKeyName.map { try DomainName($0) })
+    }
+
+    private func notified(_ zone: DomainName) async {
+        guard let entry = workers[zone] else { return }
+        await entry.worker.notified()
+    }
+
+    func worker(_ zone: DomainName) -> ZoneWorker? { workers[zone]?.worker }
+    var zoneNames: [DomainName] { Array(workers.keys) }
+}

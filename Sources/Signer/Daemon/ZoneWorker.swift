@@ -1,0 +1,405 @@
+import DaemonKit
+import DNSCore
+import DNSEdge
+import Foundation
+import Logging
+
+/// Runs one zone's cycle: feeds `ZoneCycle` its events and carries out what it decides — transfer,
+/// guard, compare, re-sign, verify, commit, switch the served snapshot, NOTIFY downstream, alert.
+///
+/// The order of a publication is fixed: the new version is stored (unsigned copy, signed zone, state
+/// and the events that report it, in one transaction) before it is served, so whatever is served after
+/// a crash is what the store holds. A store that cannot commit (full disk) publishes nothing.
+actor ZoneWorker {
+    let origin: DomainName
+    private(set) var config: SignerZoneConfig
+    private let store: SignerStore
+    private let served: ServedZones
+    private let transfers: AXFRClient
+    private let downstream: DownstreamNotifier
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    private var machine: ZoneCycle
+    private var current: ZoneUpdate.Current?
+    private var state = ZoneState()
+    private var keySet: ZoneKeySet?
+    private var started = false
+
+    init(config: SignerZoneConfig, store: SignerStore, served: ServedZones, transfers: AXFRClient,
+         downstream: DownstreamNotifier, logger: Logger, now: @escaping @Sendable () -> Int64) {
+        self.origin = config.origin
+        self.config = config
+        self.store = store
+        self.served = served
+        self.transfers = transfers
+        self.downstream = downstream
+        self.logger = logger
+        self.now = now
+        machine = ZoneCycle(settings: Self.settings(config))
+    }
+
+    static func settings(_ config: SignerZoneConfig) -> ZoneCycle.Settings {
+        var settings = ZoneCycle.Settings()
+        settings.pollInterval = Int64(max(1, config.pollSeconds))
+        settings.retryInterval = min(10, settings.pollInterval)
+        settings.stopServingOnExpire = config.expireAction == .servfail
+        var hasher = Hasher()
+        hasher.combine(config.origin)
+        settings.jitterSeed = UInt64(bitPattern: Int64(hasher.finalize()))
+        return settings
+    }
+
+    /// Serves what the store holds (before any poll: a restarted signer answers at once), then starts
+    /// the cycle.
+    func start() async {
+        guard !started else { return }
+        started = true
+        var facts: ZoneCycle.Published?
+        do {
+            state = try store.state(zone: origin.text)
+            if let stored = try store.published(zone: origin.text) {
+                let keys = try loadKeys()
+                let signed = SignedZone(restoring: stored.signed, keys: keys, policy: config.signingPolicy)
+                current = ZoneUpdate.Current(unsigned: stored.unsigned, signed: signed)
+                try served.publish(signed.zone)
+                if state.expired && config.expireAction == .servfail { served.setUnavailable(origin, true) }
+                facts = published(signed, unsigned: stored.unsigned)
+                logger.info("serving stored version", metadata: meta(["serial": "\(signed.zone.serial.map { "\($0)" } ?? "-")"]))
+            }
+        } catch {
+            logger.error("cannot load the stored version", metadata: meta(["reason": "\(error)"]))
+        }
+        let actions = machine.event(.started(now: now(), published: facts, lastSuccess: state.lastSuccessAt))
+        await execute(actions)
+    }
+
+    func tick() async {
+        guard started else { return }
+        await execute(machine.event(.tick(now: now())))
+    }
+
+    /// NOTIFY from the primary, or `zone refresh`: poll now (or right after the cycle running).
+    func notified() async {
+        guard started else { return }
+        await execute(machine.event(.notified(now: now())))
+    }
+
+    /// New settings from the store (`zone add` again, accept-next, …). The cycle's timing restarts
+    /// only when the poll interval or expire action changed.
+    func update(_ new: SignerZoneConfig) {
+        let oldSettings = Self.settings(config)
+        config = new
+        if Self.settings(new) != oldSettings {
+            var replacement = ZoneCycle(settings: Self.settings(new))
+            _ = replacement.event(.started(now: now(), published: machine.published, lastSuccess: machine.lastSuccess))
+            if machine.phase == .idle { machine = replacement }
+        }
+    }
+
+    var status: (phase: ZoneCycle.Phase, failures: Int, expired: Bool) { (machine.phase, machine.failures, machine.isExpired) }
+
+    // MARK: Carrying out actions
+
+    private func execute(_ initial: [ZoneCycle.Action]) async {
+        var queue = initial
+        while !queue.isEmpty {
+            let action = queue.removeFirst()
+            switch action {
+            case .poll:
+                queue += await poll()
+            case .resign:
+                queue += await resign()
+            case .stopServing:
+                served.setUnavailable(origin, true)
+                logger.critical("zone expired: SOA expire passed without a successful poll; answering SERVFAIL", metadata: meta())
+            case .resumeServing:
+                served.setUnavailable(origin, false)
+                logger.notice("zone served again after a successful poll", metadata: meta())
+            case .alert(let alert):
+                // Alerts outside a poll or re-signing (expiry at a tick) are recorded on their own.
+                state.expired = machine.isExpired
+                commitState(events: [event(for: alert)])
+            }
+        }
+    }
+
+    /// Transfer, guard, compare, sign, verify; then commit and publish. Returns the machine's follow-ups.
+    private func poll() async -> [ZoneCycle.Action] {
+        let startedAt = now()
+        let clock = ContinuousClock()
+        let began = clock.now
+        if config.refreshRequested {
+            try? store.clearRefreshRequest(origin.text)
+            config.refreshRequested = false
+        }
+        state.lastPollAt = startedAt
+        let transfer: Zone
+        do {
+            transfer = try await fetch()
+        } catch {
+            let reason = "\(error)"
+            logger.warning("poll failed", metadata: meta(["reason": "\(reason)"]))
+            state.lastPollResult = "failed: \(reason)"
+            return finishPoll(.failed(reason: reason), change: nil)
+        }
+        let keys: ZoneKeySet
+        do { keys = try loadKeys(generating: true) } catch {
+            return finishPoll(.signingFailed(reason: "keys: \(error)"), change: nil)
+        }
+        var guards = TransferGuard(shrinkLimit: config.shrinkLimit, allowSerialDecrease: config.allowSerialDecrease,
+                                   acceptShrinkOnce: config.acceptNext)
+        if let problem = guards.problem {
+            logger.error("bad guard settings; using defaults", metadata: meta(["reason": "\(problem)"]))
+            guards = TransferGuard(acceptShrinkOnce: config.acceptNext)
+        }
+        let update = ZoneUpdate(keys: keys, policy: config.signingPolicy, guards: guards, serialPolicy: config.signedSerialPolicy)
+        let unixNow = now()
+        let transferred = clock.now
+        let outcome = update.apply(transfer: transfer, to: current, now: UInt32(truncatingIfNeeded: unixNow))
+        let processed = clock.now
+        defer {
+            logger.info("poll finished", metadata: meta([
+                "result": "\(state.lastPollResult ?? "-")",
+                "transfer_s": "\(Self.seconds(transferred - began))", "sign_s": "\(Self.seconds(processed - transferred))",
+                "commit_s": "\(Self.seconds(clock.now - processed))", "total_s": "\(Self.seconds(clock.now - began))",
+            ]))
+        }
+        switch outcome {
+        case .unchanged:
+            state.lastSuccessAt = unixNow
+            state.lastPollResult = "unchanged (serial \(transfer.serial.map { "\($0)" } ?? "-"))"
+            guard let current else { return finishPoll(.failed(reason: "nothing published yet"), change: nil) }
+            return finishPoll(.unchanged(published(current.signed, unsigned: current.unsigned)), change: nil)
+        case .refused(let refusal):
+            state.refusals += 1
+            state.lastRefusal = "\(refusal.guardName): \(refusal)"
+            state.lastPollResult = "refused (\(refusal.guardName)): \(refusal)"
+            logger.warning("transfer refused; serving the current version", metadata: meta(["guard": "\(refusal.guardName)", "reason": "\(refusal)"]))
+            return finishPoll(.refused(guardName: refusal.guardName, reason: "\(refusal)"), change: nil)
+        case .signingFailed(let reason):
+            state.lastPollResult = "signing failed: \(reason)"
+            logger.error("signing failed; nothing published", metadata: meta(["reason": "\(reason)"]))
+            return finishPoll(.signingFailed(reason: reason), change: nil)
+        case .changed(let change):
+            state.lastSuccessAt = unixNow
+            state.lastChangeAt = unixNow
+            state.lastChangeSummary = change.summary.sentence
+            state.lastPollResult = "changed: \(change.summary.sentence)"
+            return finishPoll(.published(published(change.signed, unsigned: change.unsigned)), change: change)
+        }
+    }
+
+    /// Tells the machine, then stores the result with the events it reports, then serves it.
+    private func finishPoll(_ outcome: ZoneCycle.PollOutcome, change: ZoneUpdate.Change?) -> [ZoneCycle.Action] {
+        let previousSerial = current?.signed.zone.serial
+        let actions = machine.event(.pollFinished(now: now(), outcome))
+        var events = actions.compactMap { action -> OperatorEvent? in
+            if case .alert(let alert) = action { return event(for: alert) }
+            return nil
+        }
+        state.consecutiveFailures = machine.failures
+        state.expired = machine.isExpired
+        if let change {
+            if !change.summary.isEmpty || previousSerial == nil {
+                events.append(resignedEvent(change, previousSerial: previousSerial))
+            }
+            commit(change, events: events)
+        } else {
+            commitState(events: events)
+        }
+        return actions.filter { if case .alert = $0 { return false } else { return true } }
+    }
+
+    private func resign() async -> [ZoneCycle.Action] {
+        guard let current, let keys = try? loadKeys() else {
+            return resignFinished(.failed(reason: "no signed version or keys to refresh"), change: nil)
+        }
+        let update = ZoneUpdate(keys: keys, policy: config.signingPolicy, guards: TransferGuard(), serialPolicy: config.signedSerialPolicy)
+        switch update.refresh(current, now: UInt32(truncatingIfNeeded: now())) {
+        case .changed(let change):
+            logger.info("signatures refreshed", metadata: meta([
+                "serial": "\(change.signed.zone.serial.map { "\($0)" } ?? "-")",
+                "rrsets": "\(change.signedDiff?.added.count ?? 0)",
+            ]))
+            return resignFinished(.done(published(change.signed, unsigned: change.unsigned)), change: change)
+        case .signingFailed(let reason):
+            logger.error("signature refresh failed", metadata: meta(["reason": "\(reason)"]))
+            return resignFinished(.failed(reason: reason), change: nil)
+        case .unchanged, .refused:
+            return resignFinished(.done(published(current.signed, unsigned: current.unsigned)), change: nil)
+        }
+    }
+
+    private func resignFinished(_ outcome: ZoneCycle.ResignOutcome, change: ZoneUpdate.Change?) -> [ZoneCycle.Action] {
+        let actions = machine.event(.resignFinished(now: now(), outcome))
+        let events = actions.compactMap { action -> OperatorEvent? in
+            if case .alert(let alert) = action { return event(for: alert) }
+            return nil
+        }
+        if let change { commit(change, events: events) } else { commitState(events: events) }
+        return actions.filter { if case .alert = $0 { return false } else { return true } }
+    }
+
+    // MARK: Store and serve
+
+    /// Stores `change` with the state and events in one transaction, then serves it and tells the
+    /// downstream secondaries. When the store refuses, nothing is served and the next poll retries.
+    private func commit(_ change: ZoneUpdate.Change, events: [OperatorEvent]) {
+        var newState = state
+        newState.unsignedSerial = change.unsigned.serial?.rawValue
+        newState.signedSerial = change.signed.zone.serial?.rawValue
+        let facts = published(change.signed, unsigned: change.unsigned)
+        newState.nextResign = facts.nextResign
+        newState.earliestExpiry = facts.earliestExpiry
+        do {
+            try store.publish(zone: origin.text, unsigned: change.unsigned, unsignedChanges: change.unsignedDiff,
+                              signed: change.signed.zone, signedChanges: change.signedDiff, state: newState, events: events,
+                              consumeAcceptNext: change.usedOverride)
+        } catch {
+            logger.critical("cannot store the new version; keeping the old one", metadata: meta(["reason": "\(error)"]))
+            state.lastPollResult = "not stored: \(error)"
+            return
+        }
+        if change.usedOverride { config.acceptNext = false }
+        do {
+            try served.publish(change.signed.zone)
+        } catch {
+            logger.critical("cannot serve the new version", metadata: meta(["reason": "\(error)"]))
+            return
+        }
+        state = newState
+        current = ZoneUpdate.Current(unsigned: change.unsigned, signed: change.signed)
+        let soa = change.signed.zone.rrset(at: origin, type: .SOA)?.records.first
+        Task { [downstream, origin] in await downstream.announce(origin, soa: soa) }
+    }
+
+    private func commitState(events: [OperatorEvent]) {
+        do {
+            try store.recordPoll(zone: origin.text, state: state, events: events)
+        } catch {
+            logger.error("cannot record the poll", metadata: meta(["reason": "\(error)"]))
+        }
+    }
+
+    /// Tries each primary in turn; the first complete transfer wins.
+    private func fetch() async throws -> Zone {
+        let key = try config.tsigKeyName.flatMap { try store.tsigKey(named: $0) }
+        if config.tsigKeyName != nil && key == nil {
+            throw SignerError.unknownTSIGKey(config.tsigKeyName!)
+        }
+        var errors: [String] = []
+        for primary in config.primaries {
+            do {
+                let result = try await transfers.transfer(zone: origin, from: primary, tsigKey: key, timeout: .seconds(120))
+                return result.makeZone()
+            } catch {
+                errors.append("\(primary): \(error)")
+            }
+        }
+        throw SignerError.transferFailed(errors.joined(separator: "; "))
+    }
+
+    /// The zone's keys from the store; on the first signing (none stored) new ones, stored before use.
+    private func loadKeys(generating: Bool = false) throws -> ZoneKeySet {
+        if let keySet { return keySet }
+        var keys = try store.keys(zone: origin.text)
+        if keys.isEmpty {
+            guard generating else { throw SignerError.noKeys }
+            keys = try config.keyFlagsToGenerate.map { flags in try SigningKey.generate(algorithm: config.algorithm, flags: flags) }
+            try store.storeKeys(zone: origin.text, keys: keys, now: Date(timeIntervalSince1970: TimeInterval(now())))
+            let set = try ZoneKeySet(zone: origin, keys: keys)
+            logger.notice("keys generated", metadata: meta(["tags": "\(keys.map(\.keyTag))"]))
+            let ds = try set.keySigningKeys.map { "\(ResourceRecord(name: origin, ttl: 3600, rdata: .ds(try $0.dnskey.ds(owner: origin))))" }
+            commitState(events: [OperatorEvent(
+                kind: .keyActionNeeded, severity: .warning, zone: origin.text, time: now(),
+                summary: "\(origin.text): new keys; give the registrar this DS record: \(ds.joined(separator: " / "))",
+                details: ["ds": ds.joined(separator: "\n"), "keyTags": keys.map { "\($0.keyTag)" }.joined(separator: ",")])])
+            keySet = set
+            return set
+        }
+        let set = try ZoneKeySet(zone: origin, keys: keys)
+        keySet = set
+        return set
+    }
+
+    // MARK: Facts and events
+
+    private func published(_ signed: SignedZone, unsigned: Zone) -> ZoneCycle.Published {
+        let unixNow = now()
+        // nextResign is modulo 2^32: read it as the nearest time to now.
+        let nextResign = unixNow + Int64(Int32(bitPattern: signed.nextResign &- UInt32(truncatingIfNeeded: unixNow)))
+        return ZoneCycle.Published(
+            soaExpire: Int64(unsigned.soa?.expire ?? 1_209_600), nextResign: nextResign,
+            earliestExpiry: nextResign + Int64(config.signingPolicy.refreshMargin))
+    }
+
+    private func resignedEvent(_ change: ZoneUpdate.Change, previousSerial: SerialNumber?) -> OperatorEvent {
+        let new = change.signed.zone.serial.map { "\($0)" } ?? "-"
+        let old = previousSerial.map { "\($0)" } ?? "none"
+        var details = [
+            "oldSerial": old, "newSerial": new,
+            "unsignedSerial": change.unsigned.serial.map { "\($0)" } ?? "-",
+            "rrsetsAdded": "\(change.summary.addedRRsets)", "rrsetsRemoved": "\(change.summary.removedRRsets)",
+        ]
+        if !change.summary.examples.isEmpty { details["examples"] = change.summary.examples.joined(separator: "\n") }
+        return OperatorEvent(
+            kind: .zoneResigned, severity: .info, zone: origin.text, time: now(),
+            summary: "\(origin.text): re-signed, serial \(old) → \(new); \(change.summary.sentence)", details: details)
+    }
+
+    private func event(for alert: ZoneCycle.Alert) -> OperatorEvent {
+        let zone = origin.text
+        let time = now()
+        switch alert {
+        case let .failing(failures, reason):
+            return OperatorEvent(kind: .transferFailing, severity: .warning, zone: zone, time: time,
+                                 summary: "\(zone): \(failures) polls in a row failed; serving the last good version. Last error: \(reason)",
+                                 details: ["failures": "\(failures)", "reason": reason])
+        case .recovered(let failures):
+            return OperatorEvent(kind: .transferRecovered, severity: .info, zone: zone, time: time,
+                                 summary: "\(zone): transfers work again after \(failures) failed polls",
+                                 details: ["failures": "\(failures)"])
+        case let .refused(guardName, reason):
+            return OperatorEvent(kind: .transferRefused, severity: .warning, zone: zone, time: time,
+                                 summary: "\(zone): transfer refused by the \(guardName) guard, still serving the previous version: \(reason)",
+                                 details: ["guard": guardName, "reason": reason])
+        case .signingFailed(let reason):
+            return OperatorEvent(kind: .signingFailed, severity: .critical, zone: zone, time: time,
+                                 summary: "\(zone): signing failed, nothing published: \(reason)", details: ["reason": reason])
+        case .expiring(let expiry):
+            return OperatorEvent(kind: .signaturesExpiring, severity: .critical, zone: zone, time: time,
+                                 summary: "\(zone): signatures expire at \(DNSTime.format(UInt32(truncatingIfNeeded: expiry))) and are not being refreshed",
+                                 details: ["earliestExpiry": "\(expiry)"])
+        case .expired(let lastSuccess):
+            return OperatorEvent(kind: .zoneExpired, severity: .critical, zone: zone, time: time,
+                                 summary: "\(zone): no successful poll since \(lastSuccess.map { DNSTime.format(UInt32(truncatingIfNeeded: $0)) } ?? "start"); past SOA expire, answering SERVFAIL",
+                                 details: ["lastSuccess": lastSuccess.map { "\($0)" } ?? ""])
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.3f", Double(seconds) + Double(attoseconds) / 1e18)
+    }
+
+    private func meta(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["zone": "\(origin.text)"]
+        metadata.merge(extra) { $1 }
+        return metadata
+    }
+}
+
+/// Why the daemon could not work on a zone.
+enum SignerError: Error, CustomStringConvertible {
+    case unknownTSIGKey(String)
+    case transferFailed(String)
+    case noKeys
+
+    var description: String {
+        switch self {
+        case .unknownTSIGKey(let name): "TSIG key \(name) is not in the store (dns-signer tsig add)"
+        case .transferFailed(let reasons): "no primary gave a complete transfer: \(reasons)"
+        case .noKeys: "the zone has no keys yet"
+        }
+    }
+}

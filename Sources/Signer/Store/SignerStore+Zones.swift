@@ -1,0 +1,186 @@
+import DNSCore
+import DNSEdge
+import Foundation
+import GRDB
+
+/// A zone's settings with the store's bookkeeping, for `zone list` and `zone status`.
+struct StoredZone: Sendable, Equatable {
+    var config: SignerZoneConfig
+    var createdAt: Int64
+    var updatedAt: Int64
+    /// Raised by every change to the zone's settings or downstream entries.
+    var version: Int64
+}
+
+extension SignerStore {
+    /// Adds a zone after checking every setting; its state starts empty and nothing is published until
+    /// the daemon's first successful poll and signing.
+    func addZone(_ config: SignerZoneConfig, now: Date) throws {
+        let origin = config.origin.lowercased()
+        let zone = origin.text
+        let primaries = try SignerStore.checkedPrimaries(config.primaries, zone: zone)
+        let keyName = try config.tsigKeyName.map { try SignerStore.keyName($0, zone: zone) }
+        try SignerStore.check(config, zone: zone)
+        try writeImmediate { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM zones WHERE name = ?", arguments: [zone]) != nil {
+                throw SignerStoreError(.zoneExists, zone: zone, reason: "the zone already exists (remove it first to change its primaries)")
+            }
+            if let keyName { try SignerStore.requireKey(db, keyName, zone: zone) }
+            try db.execute(
+                sql: """
+                    INSERT INTO zones (name, primaries, tsig_key, poll_seconds, denial, opt_out, algorithm, csk,
+                        shrink_limit, allow_serial_decrease, accept_next, signed_serial_policy, expire_action,
+                        refresh_requested, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    zone, primaries.map(\.description).joined(separator: " "), keyName, config.pollSeconds,
+                    config.denial.rawValue, config.optOut, Int(config.algorithm.rawValue), config.csk,
+                    config.shrinkLimit, config.allowSerialDecrease, config.acceptNext,
+                    config.signedSerialPolicy.rawValue, config.expireAction.rawValue, config.refreshRequested,
+                    SignerStore.timestamp(now), SignerStore.timestamp(now),
+                ])
+            let id = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO zone_state (zone_id) VALUES (?)", arguments: [id])
+            try SignerStore.touch(zoneID: nil, now: now, db)
+        }
+    }
+
+    /// Every zone's settings, by name.
+    func zones() throws -> [SignerZoneConfig] {
+        try storedZones().map(\.config)
+    }
+
+    func storedZones() throws -> [StoredZone] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM zones ORDER BY name").map(SignerStore.storedZone)
+        }
+    }
+
+    /// One zone's settings, or `unknownZone`.
+    func zone(_ name: String) throws -> SignerZoneConfig {
+        try storedZone(name).config
+    }
+
+    func storedZone(_ name: String) throws -> StoredZone {
+        let origin = try SignerStore.zoneName(name)
+        return try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM zones WHERE name = ?", arguments: [origin.text]) else {
+                throw SignerStoreError(.unknownZone, zone: origin.text, reason: "no such zone in the store (see `dns-signer zone list`)")
+            }
+            return try SignerStore.storedZone(row)
+        }
+    }
+
+    /// Deletes the zone and everything of it: state, keys, downstream entries, published copies. The
+    /// events already recorded for it stay in the outbox.
+    func removeZone(_ name: String, now: Date = Date()) throws {
+        let origin = try SignerStore.zoneName(name)
+        try writeImmediate { db in
+            let id = try SignerStore.zoneID(db, origin)
+            try db.execute(sql: "DELETE FROM zones WHERE id = ?", arguments: [id])
+            try SignerStore.touch(zoneID: nil, now: now, db)
+        }
+    }
+
+    /// Sets or clears the one-shot override of the shrink guard (`zone accept-next`).
+    func setAcceptNext(_ name: String, _ accept: Bool, now: Date = Date()) throws {
+        try setFlag(name, column: "accept_next", accept, now: now, isConfigChange: true)
+    }
+
+    /// Asks the running daemon to poll the zone now (`zone refresh`); it notices within a second.
+    func requestRefresh(_ name: String, now: Date = Date()) throws {
+        try setFlag(name, column: "refresh_requested", true, now: now, isConfigChange: true)
+    }
+
+    /// The daemon's acknowledgement of a refresh request: not a configuration change, so it does not
+    /// raise `configVersion`.
+    func clearRefreshRequest(_ name: String) throws {
+        try setFlag(name, column: "refresh_requested", false, now: Date(), isConfigChange: false)
+    }
+
+    private func setFlag(_ name: String, column: String, _ value: Bool, now: Date, isConfigChange: Bool) throws {
+        let origin = try SignerStore.zoneName(name)
+        try writeImmediate { db in
+            let id = try SignerStore.zoneID(db, origin)
+            try db.execute(sql: "UPDATE zones SET \(column) = ? WHERE id = ?", arguments: [value, id])
+            if isConfigChange { try SignerStore.touch(zoneID: id, now: now, db) }
+        }
+    }
+
+    // MARK: Checks
+
+    static func check(_ config: SignerZoneConfig, zone: String) throws {
+        guard config.pollSeconds >= 1, config.pollSeconds <= 86400 else {
+            throw SignerStoreError(.invalidArgument, zone: zone, field: "poll interval \(config.pollSeconds)s",
+                                   reason: "must be from 1 second to 1 day")
+        }
+        guard config.algorithm.isSupported else {
+            throw SignerStoreError(.invalidArgument, zone: zone, field: "algorithm \(config.algorithm)",
+                reason: "not supported for signing; use one of "
+                    + DNSSECAlgorithm.supported.map { "\($0.mnemonic.lowercased()) (\($0.rawValue))" }.joined(separator: ", "))
+        }
+        guard config.shrinkLimit.isFinite, config.shrinkLimit > 0, config.shrinkLimit <= 1 else {
+            throw SignerStoreError(.invalidArgument, zone: zone, field: "shrink limit \(config.shrinkLimit)",
+                                   reason: "must be a fraction above 0 and at most 1 (0.5 refuses losing half the RRsets)")
+        }
+        if config.optOut && config.denial != .nsec3 {
+            throw SignerStoreError(.invalidArgument, zone: zone, field: "opt-out", reason: "opt-out needs NSEC3 (--nsec3)")
+        }
+    }
+
+    /// The primaries with canonical address text; refuses an empty list, host names and port 0.
+    static func checkedPrimaries(_ primaries: [ListenAddress], zone: String) throws -> [ListenAddress] {
+        guard !primaries.isEmpty else {
+            throw SignerStoreError(.invalidArgument, zone: zone, field: "primary", reason: "give at least one primary ADDR[:PORT]")
+        }
+        var seen: Set<ListenAddress> = []
+        return try primaries.map { primary in
+            guard let address = IPAddress(primary.host) else {
+                throw SignerStoreError(.invalidArgument, zone: zone, field: "primary \(primary)",
+                                       reason: "not an IP address (names are not resolved here)")
+            }
+            guard (1...65535).contains(primary.port) else {
+                throw SignerStoreError(.invalidArgument, zone: zone, field: "primary \(primary)", reason: "port must be 1...65535")
+            }
+            let canonical = ListenAddress(host: address.description, port: primary.port)
+            guard seen.insert(canonical).inserted else {
+                throw SignerStoreError(.duplicate, zone: zone, field: "primary \(primary)", reason: "given twice")
+            }
+            return canonical
+        }
+    }
+
+    // MARK: Rows
+
+    static func storedZone(_ row: Row) throws -> StoredZone {
+        let name: String = row["name"]
+        let origin = try zoneName(name)
+        let primariesText: String = row["primaries"]
+        var primaries: [ListenAddress] = []
+        for word in primariesText.split(separator: " ") {
+            guard let address = try? ListenAddress(parsing: String(word)) else {
+                throw SignerStoreError(.corrupt, zone: name, field: "primary \(word)", reason: "unreadable in the store")
+            }
+            primaries.append(address)
+        }
+        guard let denial = SignerZoneConfig.Denial(rawValue: row["denial"]),
+              let serialPolicy = SignerZoneConfig.SignedSerialPolicy(rawValue: row["signed_serial_policy"]),
+              let expireAction = SignerZoneConfig.ExpireAction(rawValue: row["expire_action"])
+        else { throw SignerStoreError(.corrupt, zone: name, reason: "unknown policy in the zones table") }
+        var config = SignerZoneConfig(origin: origin, primaries: primaries)
+        config.tsigKeyName = row["tsig_key"]
+        config.pollSeconds = row["poll_seconds"]
+        config.denial = denial
+        config.optOut = row["opt_out"]
+        config.algorithm = DNSSECAlgorithm(UInt8(truncatingIfNeeded: row["algorithm"] as Int))
+        config.csk = row["csk"]
+        config.shrinkLimit = row["shrink_limit"]
+        config.allowSerialDecrease = row["allow_serial_decrease"]
+        config.acceptNext = row["accept_next"]
+        config.signedSerialPolicy = serialPolicy
+        config.expireAction = expireAction
+        config.refreshRequested = row["refresh_requested"]
+        return StoredZone(config: config, createdAt: row["created_at"], updatedAt: row["updated_at"], version: row["version"])
+    }
+}

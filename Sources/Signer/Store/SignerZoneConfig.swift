@@ -1,0 +1,78 @@
+import DNSCore
+import DNSEdge
+
+/// One zone's settings as the operator gave them (`zone add`): where to transfer it from, how to sign
+/// it, and the guards' limits. What the daemon learns while running is `ZoneState`, not this.
+struct SignerZoneConfig: Sendable, Equatable {
+    /// Absolute, lowercased.
+    var origin: DomainName
+    /// Hidden primaries to transfer from, tried in order; the port defaults to 53.
+    var primaries: [ListenAddress]
+    /// TSIG key (absolute, lowercased name) the transfers from the primaries are signed with.
+    var tsigKeyName: String? = nil
+    /// Seconds between polls (jittered by the daemon).
+    var pollSeconds: Int = 60
+    var denial: Denial = .nsec
+    /// NSEC3 opt-out (only with `.nsec3`).
+    var optOut: Bool = false
+    /// Algorithm of the keys generated at first signing.
+    var algorithm: DNSSECAlgorithm = .ECDSAP256SHA256
+    /// One combined signing key instead of a KSK and a ZSK.
+    var csk: Bool = false
+    /// A transfer with fewer than `1 - shrinkLimit` of the current RRsets is refused (0.5: losing half).
+    var shrinkLimit: Double = 0.5
+    /// Accept a serial lower than ours (RFC 1982) instead of refusing the transfer.
+    var allowSerialDecrease: Bool = false
+    /// One-shot override of the shrink guard (`zone accept-next`), cleared when used.
+    var acceptNext: Bool = false
+    var signedSerialPolicy: SignedSerialPolicy = .unixtime
+    var expireAction: ExpireAction = .servfail
+    /// `zone refresh` asked for a poll now; the daemon clears it.
+    var refreshRequested: Bool = false
+
+    enum Denial: String, Sendable, Equatable, Codable, CaseIterable {
+        case nsec
+        /// RFC 9276 defaults: SHA-1, 0 extra iterations, empty salt.
+        case nsec3
+    }
+
+    /// How the signed zone's SOA serial rises (independently of the unsigned serial).
+    enum SignedSerialPolicy: String, Sendable, Equatable, Codable, CaseIterable {
+        /// Seconds since 1970, or the old serial + 1 when that is not greater.
+        case unixtime
+        case increment
+    }
+
+    /// What happens once the unsigned zone's SOA expire has passed without a successful poll.
+    enum ExpireAction: String, Sendable, Equatable, Codable, CaseIterable {
+        /// Stop serving the zone (SERVFAIL), as a secondary must (RFC 1035 §3.3.13).
+        case servfail
+        /// Keep serving (and re-signing) the last good copy.
+        case keepServing = "keep-serving"
+    }
+
+    init(origin: DomainName, primaries: [ListenAddress]) {
+        self.origin = origin.lowercased()
+        self.primaries = primaries
+    }
+
+    /// How the zone is signed: DNSCore's defaults (14-day signatures re-signed 7 days before expiry)
+    /// with this zone's denial and key roles.
+    var signingPolicy: SigningPolicy {
+        var policy = SigningPolicy()
+        switch denial {
+        case .nsec: policy.denial = .nsec
+        case .nsec3: policy.denial = .nsec3(SigningPolicy.NSEC3Settings(optOut: optOut))
+        }
+        policy.keyRoles = keyRoles
+        return policy
+    }
+
+    /// A CSK signs everything; otherwise the KSK signs the key sets and the ZSK the rest.
+    var keyRoles: SigningPolicy.KeyRoles { csk ? .combined : .split }
+
+    /// DNSKEY flags of the keys to generate at first signing: one CSK (257), or a KSK (257) and a ZSK (256).
+    var keyFlagsToGenerate: [UInt16] {
+        csk ? [SigningKey.keySigningFlags] : [SigningKey.keySigningFlags, SigningKey.zoneSigningFlags]
+    }
+}

@@ -1,0 +1,374 @@
+import ArgumentParser
+import DNSCore
+import DNSEdge
+import DaemonKit
+import Foundation
+
+/// `dns-signer zone …`: the zones the signer transfers, signs and serves. Edits go to the store; a running
+/// daemon notices them within a second. A refused edit changes nothing.
+struct ZoneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zone", abstract: "Add, list, inspect and remove signed zones; ask for a poll; manage downstream secondaries.",
+        subcommands: [Add.self, List.self, Status.self, Remove.self, Refresh.self, AcceptNext.self, Downstream.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a zone to transfer from hidden primaries, sign and serve.")
+        @OptionGroup var store: SignerStoreOptions
+        @Argument(help: "The zone, e.g. example.com.") var zone: String
+        @Option(name: .long, help: "A hidden primary, ADDR[:PORT] (port 53 by default; [v6]:PORT). Repeatable.")
+        var primary: [String] = []
+        @Option(name: .long, help: "TSIG key the transfers are signed with (add it first with `tsig add`).") var key: String?
+        @Option(name: .long, help: "Poll interval: 30s, 5m, 1h (default 60s).") var poll = "60s"
+        @Flag(name: .long, help: "Deny existence with NSEC3 (RFC 9276: 0 iterations, no salt) instead of NSEC.") var nsec3 = false
+        @Flag(name: .customLong("opt-out"), help: "With --nsec3: leave insecure delegations out of the chain.") var optOut = false
+        @Option(name: .long, help: "Algorithm of the keys made at first signing: ecdsap256sha256 (13), ecdsap384sha384 (14), ed25519 (15), rsasha256 (8).")
+        var algorithm = "ecdsap256sha256"
+        @Flag(name: .long, help: "One combined signing key instead of a KSK and a ZSK.") var csk = false
+        @Option(name: .customLong("shrink-limit"), help: "Refuse a transfer that loses more than this fraction of the RRsets (default 0.5).")
+        var shrinkLimit: String = "0.5"
+        @Flag(name: .customLong("allow-serial-decrease"), help: "Accept a primary serial lower than ours instead of refusing it.")
+        var allowSerialDecrease = false
+        @Option(name: .customLong("signed-serial"), help: "Serial of the signed zone: unixtime (default) or increment.")
+        var signedSerial = "unixtime"
+        @Option(name: .customLong("on-expire"), help: "After SOA expire without a successful poll: servfail (default) or keep-serving.")
+        var onExpire = "servfail"
+
+        func run() throws {
+            let origin = try SignerStore.zoneName(zone)
+            let name = origin.text
+            func bad(_ field: String, _ reason: String) -> SignerStoreError {
+                SignerStoreError(.invalidArgument, zone: name, field: field, reason: reason)
+            }
+            guard !primary.isEmpty else { throw bad("--primary", "give at least one hidden primary, ADDR[:PORT]") }
+            let primaries = try primary.map { text in
+                do { return try ListenAddress(parsing: text) } catch { throw bad("--primary \(text)", "\(error)") }
+            }
+            var config = SignerZoneConfig(origin: origin, primaries: primaries)
+            config.tsigKeyName = key
+            guard let seconds = TTLText.parse(poll), seconds > 0 else {
+                throw bad("--poll \(poll)", "expected a duration like 30s, 5m or 1h")
+            }
+            config.pollSeconds = Int(seconds)
+            config.denial = nsec3 ? SignerZoneConfig.Denial.nsec3 : .nsec
+            config.optOut = optOut
+            guard let algorithmValue = DNSSECAlgorithm(mnemonic: algorithm) else {
+                throw bad("--algorithm \(algorithm)", "unknown algorithm; use ecdsap256sha256 (13), ecdsap384sha384 (14), ed25519 (15) or rsasha256 (8)")
+            }
+            config.algorithm = algorithmValue
+            config.csk = csk
+            guard let limit = Double(shrinkLimit) else { throw bad("--shrink-limit \(shrinkLimit)", "expected a fraction such as 0.5") }
+            config.shrinkLimit = limit
+            config.allowSerialDecrease = allowSerialDecrease
+            guard let serialPolicy = SignerZoneConfig.SignedSerialPolicy(rawValue: signedSerial) else {
+                throw bad("--signed-serial \(signedSerial)", "use unixtime or increment")
+            }
+            config.signedSerialPolicy = serialPolicy
+            guard let expireAction = SignerZoneConfig.ExpireAction(rawValue: onExpire) else {
+                throw bad("--on-expire \(onExpire)", "use servfail or keep-serving")
+            }
+            config.expireAction = expireAction
+
+            let signer = try store.open()
+            try signer.addZone(config, now: Date())
+            let stored = try signer.storedZone(name)
+            try store.emit(Report(stored, state: ZoneState(), keys: [], downstream: DownstreamList(acl: [], notify: []), events: [])) {
+                "added \(name): polls \(stored.config.primaries.map(\.description).joined(separator: ", ")) every "
+                    + "\(SignerStoreOptions.duration(Int64(stored.config.pollSeconds))); keys are made at the first signing"
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the zones with their serials and last poll.")
+        @OptionGroup var store: SignerStoreOptions
+
+        func run() throws {
+            let signer = try store.open()
+            let zones = try signer.storedZones()
+            let reports = try zones.map { stored in
+                Report(stored, state: try signer.state(zone: stored.config.origin.text), keys: nil, downstream: nil, events: nil)
+            }
+            try store.emit(reports) {
+                if reports.isEmpty { return "no zones (add one with `dns-signer zone add ZONE --primary ADDR`)" }
+                return reports.map { report in
+                    let signed = report.state.signedSerial.map { "signed serial \($0)" } ?? "not signed yet"
+                    let poll = report.state.lastPollResult.map { "last poll: \($0)" } ?? "never polled"
+                    let expired = report.state.expired ? "\tEXPIRED (not served)" : ""
+                    return "\(report.zone)\t\(signed)\t\(poll)\(expired)"
+                }.joined(separator: "\n")
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a zone's serials, last poll and change, signature times, keys, refusals and settings.")
+        @OptionGroup var store: SignerStoreOptions
+        @Argument(help: "The zone.") var zone: String
+        @Option(help: "How many recent events to show.") var events = 5
+
+        func run() throws {
+            let signer = try store.open()
+            let stored = try signer.storedZone(zone)
+            let name = stored.config.origin.text
+            let report = Report(
+                stored, state: try signer.state(zone: name), keys: try signer.keyInfo(zone: name),
+                downstream: try signer.downstream(zone: name),
+                events: try signer.recentEvents(zone: name, limit: max(0, events)).map(Report.Event.init))
+            try store.emit(report) { report.text(now: Date()) }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a zone with its state, private keys, downstream entries and published copies.")
+        @OptionGroup var store: SignerStoreOptions
+        @Argument(help: "The zone.") var zone: String
+
+        func run() throws {
+            let origin = try SignerStore.zoneName(zone)
+            try store.open().removeZone(origin.text, now: Date())
+            print("removed \(origin.text): no longer polled or served; its private keys are deleted")
+        }
+    }
+
+    struct Refresh: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Ask the running daemon to poll the zone now.")
+        @OptionGroup var store: SignerStoreOptions
+        @Argument(help: "The zone.") var zone: String
+
+        func run() throws {
+            let origin = try SignerStore.zoneName(zone)
+            try store.open().requestRefresh(origin.text, now: Date())
+            print("refresh requested for \(origin.text): the running daemon polls it within a second "
+                + "(see `dns-signer zone status \(origin.text)`)")
+        }
+    }
+
+    struct AcceptNext: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "accept-next", abstract: "Accept the next transfer even if it shrinks the zone past the limit (once).")
+        @OptionGroup var store: SignerStoreOptions
+        @Argument(help: "The zone.") var zone: String
+
+        func run() throws {
+            let origin = try SignerStore.zoneName(zone)
+            let signer = try store.open()
+            try signer.setAcceptNext(origin.text, true, now: Date())
+            let limit = Int((try signer.zone(origin.text).shrinkLimit * 100).rounded())
+            print("\(origin.text): the next transfer is accepted even if it loses more than \(limit) % of the RRsets "
+                + "(once; the other guards still apply)")
+        }
+    }
+
+    struct Downstream: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Secondaries that transfer the signed zone from us (AXFR-out ACL and NOTIFY targets).",
+            subcommands: [Add.self, List.self, Remove.self])
+
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "add", abstract: "Allow a secondary to transfer the signed zone and, by default, NOTIFY it of new versions.")
+            @OptionGroup var store: SignerStoreOptions
+            @Argument(help: "The zone.") var zone: String
+            @Argument(help: "The secondary, ADDR[:PORT] (NOTIFY port, 53 by default), or an address block ADDR/LEN with --no-notify.")
+            var address: String
+            @Option(name: .long, help: "TSIG key its transfers (and our NOTIFYs) are signed with.") var key: String?
+            @Flag(inversion: .prefixedNo, help: "Send NOTIFY to the secondary when a new signed version is published.")
+            var notify = true
+
+            func run() throws {
+                let origin = try SignerStore.zoneName(zone)
+                let list = try store.open().addDownstream(zone: origin.text, address: address, key: key, notify: notify, now: Date())
+                try store.emit(list) {
+                    "\(origin.text): \(address) may transfer the signed zone" + (key.map { " with key \($0)" } ?? "")
+                        + (notify ? " and gets NOTIFY" : " (no NOTIFY)")
+                }
+            }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List a zone's downstream secondaries.")
+            @OptionGroup var store: SignerStoreOptions
+            @Argument(help: "The zone.") var zone: String
+
+            func run() throws {
+                let origin = try SignerStore.zoneName(zone)
+                let list = try store.open().downstream(zone: origin.text)
+                try store.emit(list) { Report.downstreamLines(list).joined(separator: "\n") }
+            }
+        }
+
+        struct Remove: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "remove", abstract: "Remove a secondary's transfer permission and NOTIFY target(s).")
+            @OptionGroup var store: SignerStoreOptions
+            @Argument(help: "The zone.") var zone: String
+            @Argument(help: "ADDR[:PORT] or ADDR/LEN, as added.") var address: String
+
+            func run() throws {
+                let origin = try SignerStore.zoneName(zone)
+                try store.open().removeDownstream(zone: origin.text, address: address, now: Date())
+                print("\(origin.text): removed downstream \(address)")
+            }
+        }
+    }
+}
+
+extension ZoneCommand {
+    /// A zone as `zone status`, `zone list` and `--json` show it: plain values only.
+    struct Report: Encodable {
+        struct Settings: Encodable {
+            var primaries: [String]
+            var tsigKey: String?
+            var pollSeconds: Int
+            var denial: String
+            var optOut: Bool
+            var algorithm: String
+            var csk: Bool
+            var shrinkLimit: Double
+            var allowSerialDecrease: Bool
+            var acceptNext: Bool
+            var signedSerialPolicy: String
+            var onExpire: String
+            var refreshRequested: Bool
+        }
+
+        struct State: Encodable {
+            var unsignedSerial: UInt32?
+            var unsignedHash: String?
+            var signedSerial: UInt32?
+            var nextResign: Int64?
+            var earliestExpiry: Int64?
+            var lastPollAt: Int64?
+            var lastPollResult: String?
+            var lastSuccessAt: Int64?
+            var lastChangeAt: Int64?
+            var lastChangeSummary: String?
+            var consecutiveFailures: Int
+            var refusals: Int
+            var lastRefusal: String?
+            var expired: Bool
+        }
+
+        struct Key: Encodable {
+            var keyTag: UInt16
+            var role: String
+            var algorithm: String
+            var flags: UInt16
+            var createdAt: Int64
+        }
+
+        struct Event: Encodable {
+            var time: Int64
+            var kind: String
+            var severity: String
+            var summary: String
+
+            init(_ event: OperatorEvent) {
+                time = event.time
+                kind = event.kind.rawValue
+                severity = event.severity.rawValue
+                summary = event.summary
+            }
+        }
+
+        var zone: String
+        var settings: Settings
+        var state: State
+        var keys: [Key]?
+        var downstream: DownstreamList?
+        var recentEvents: [Event]?
+        var version: Int64
+        var createdAt: Int64
+        var updatedAt: Int64
+
+        init(_ stored: StoredZone, state: ZoneState, keys: [StoredKeyInfo]?, downstream: DownstreamList?, events: [Event]?) {
+            let config = stored.config
+            zone = config.origin.text
+            settings = Settings(
+                primaries: config.primaries.map(\.description), tsigKey: config.tsigKeyName, pollSeconds: config.pollSeconds,
+                denial: config.denial.rawValue, optOut: config.optOut, algorithm: config.algorithm.mnemonic, csk: config.csk,
+                shrinkLimit: config.shrinkLimit, allowSerialDecrease: config.allowSerialDecrease, acceptNext: config.acceptNext,
+                signedSerialPolicy: config.signedSerialPolicy.rawValue, onExpire: config.expireAction.rawValue,
+                refreshRequested: config.refreshRequested)
+            self.state = State(
+                unsignedSerial: state.unsignedSerial, unsignedHash: state.unsignedHash.map(Base16.encode),
+                signedSerial: state.signedSerial, nextResign: state.nextResign, earliestExpiry: state.earliestExpiry,
+                lastPollAt: state.lastPollAt, lastPollResult: state.lastPollResult, lastSuccessAt: state.lastSuccessAt,
+                lastChangeAt: state.lastChangeAt, lastChangeSummary: state.lastChangeSummary,
+                consecutiveFailures: state.consecutiveFailures, refusals: state.refusals, lastRefusal: state.lastRefusal,
+                expired: state.expired)
+            self.keys = keys?.map {
+                Key(keyTag: $0.keyTag, role: $0.role, algorithm: $0.algorithmName, flags: $0.flags, createdAt: $0.createdAt)
+            }
+            self.downstream = downstream
+            recentEvents = events
+            version = stored.version
+            createdAt = stored.createdAt
+            updatedAt = stored.updatedAt
+        }
+
+        /// The status page: what an operator checks first at the top, settings below.
+        func text(now: Date) -> String {
+            func time(_ value: Int64?) -> String { SignerStoreOptions.time(value, now: now) }
+            var lines: [(String, String)] = []
+            lines.append(("zone", zone + (state.expired ? "  EXPIRED: not served (no successful poll within SOA expire)" : "")))
+            let unsigned = state.unsignedSerial.map(String.init) ?? "none yet"
+            let signed = state.signedSerial.map(String.init) ?? "not signed yet"
+            lines.append(("serials", "unsigned \(unsigned), signed \(signed)"))
+            if let at = state.lastPollAt {
+                lines.append(("last poll", "\(time(at)): \(state.lastPollResult ?? "?")"))
+            } else {
+                lines.append(("last poll", settings.refreshRequested ? "never (refresh requested)" : "never"))
+            }
+            if state.lastSuccessAt != state.lastPollAt || state.consecutiveFailures > 0 {
+                lines.append(("last success", time(state.lastSuccessAt)
+                    + (state.consecutiveFailures > 0 ? "; \(state.consecutiveFailures) failed polls in a row" : "")))
+            }
+            if let at = state.lastChangeAt {
+                lines.append(("last change", "\(time(at)): \(state.lastChangeSummary ?? "")"))
+            } else {
+                lines.append(("last change", "none yet"))
+            }
+            lines.append(("next re-sign", state.nextResign.map(time) ?? "not signed yet"))
+            lines.append(("earliest expiry", state.earliestExpiry.map(time) ?? "not signed yet"))
+            if let keys {
+                lines.append(("keys", keys.isEmpty ? "no keys yet: the zone has not been signed"
+                    : keys.map { "\($0.role) \($0.keyTag) (\($0.algorithm))" }.joined(separator: ", ")))
+            }
+            lines.append(("refusals", state.refusals == 0 ? "none"
+                : "\(state.refusals)" + (state.lastRefusal.map { ", last: \($0)" } ?? "")))
+            lines.append(("primaries", settings.primaries.joined(separator: ", ")
+                + (settings.tsigKey.map { " (TSIG key \($0))" } ?? "") + ", polled every "
+                + SignerStoreOptions.duration(Int64(settings.pollSeconds))))
+            let denial = settings.denial == "nsec3" ? "NSEC3" + (settings.optOut ? " opt-out" : "") : "NSEC"
+            lines.append(("signing", "\(denial), \(settings.algorithm), " + (settings.csk ? "CSK" : "KSK + ZSK")
+                + ", signed serial \(settings.signedSerialPolicy)"))
+            lines.append(("guards", "refuse losing more than \(Int((settings.shrinkLimit * 100).rounded())) % of the RRsets"
+                + (settings.acceptNext ? " (next transfer accepted anyway: accept-next)" : "")
+                + (settings.allowSerialDecrease ? "; serial decrease allowed" : "; serial decrease refused")))
+            lines.append(("on expire", settings.onExpire))
+            if let downstream {
+                lines.append(("downstream", Report.downstreamLines(downstream).joined(separator: "\n" + String(repeating: " ", count: 17))))
+            }
+            if let recentEvents, !recentEvents.isEmpty {
+                lines.append(("recent events", recentEvents.map { "\(time($0.time)) \($0.severity): \($0.summary)" }
+                    .joined(separator: "\n" + String(repeating: " ", count: 17))))
+            }
+            return lines.map { label, value in
+                (label + ":").padding(toLength: 17, withPad: " ", startingAt: 0) + value
+            }.joined(separator: "\n")
+        }
+
+        static func downstreamLines(_ list: DownstreamList) -> [String] {
+            if list.acl.isEmpty && list.notify.isEmpty { return ["none"] }
+            let acl = list.acl.map { "transfer allowed from \($0.prefix)" + ($0.key.map { " with key \($0)" } ?? "") }
+            let notify = list.notify.map {
+                "NOTIFY to \(ListenAddress(host: $0.address, port: $0.port))" + ($0.key.map { " with key \($0)" } ?? "")
+            }
+            return acl + notify
+        }
+    }
+}

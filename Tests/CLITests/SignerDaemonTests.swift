@@ -1,0 +1,160 @@
+import DNSCore
+import Foundation
+import Testing
+
+/// `dns-primary` and `dns-signer` end to end on loopback, nothing mocked: an edit on the primary and a
+/// load balancer that moves both end up signed on the signer, validated by `delv` with the DS the signer
+/// prints; restarts serve the stored version at once; kill -9 never leaves a mix.
+@Suite(.serialized)
+struct SignerDaemonTests {
+    static func signedAnswer(_ output: String) -> Bool { output.contains("status: NOERROR") && output.contains("RRSIG") }
+
+    /// The trust anchor for delv, from `dns-signer ds`: what an operator gives the registrar.
+    static func delvAnchor(_ harness: TwoTierHarness) throws -> String {
+        let output = try harness.signerCLI(["ds", TwoTierHarness.zone])
+        let records = output.split(separator: "\n").filter { $0.contains("\tDS\t") || $0.contains(" DS ") }
+        #expect(!records.isEmpty, "dns-signer ds printed no DS record: \(output)")
+        let anchors = records.map { line -> String in
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            let ds = fields.firstIndex(of: "DS")!
+            return "    \"\(TwoTierHarness.zone)\" static-ds \(fields[ds + 1]) \(fields[ds + 2]) \(fields[ds + 3]) \"\(fields[(ds + 4)...].joined())\";"
+        }
+        return "trust-anchors {\n\(anchors.joined(separator: "\n"))\n};\n"
+    }
+
+    static func delv(_ harness: TwoTierHarness, anchor: String, _ name: String, _ type: String) throws -> String {
+        let file = harness.dir + "/anchor.conf"
+        try anchor.write(toFile: file, atomically: true, encoding: .utf8)
+        return try ExternalTool.run("delv", ["@127.0.0.1", "-p", "\(harness.signerPort)", "-a", file,
+                                             "+root=\(TwoTierHarness.zone)", name, type], timeout: 30, allowFailure: true)
+    }
+
+    @Test func editsAndMovedLoadBalancersAreSignedServedAndValidate() throws {
+        guard ExternalTool.require("nsd"), ExternalTool.require("dig"), ExternalTool.require("delv") else { return }
+        let harness = try TwoTierHarness(name: "two-tier")
+        defer { harness.cleanUp() }
+        try harness.startUpstream(address: "192.0.2.10")
+        try harness.setUpPrimary(notify: true)
+        try harness.startPrimary()
+        try harness.addSignerZone(poll: "60s")
+        try harness.startSigner()
+
+        let first = TwoTierHarness.poll(30, { harness.askSigner(TwoTierHarness.zone, "A") }, until: {
+            Self.signedAnswer($0) && $0.contains("192.0.2.10")
+        })
+        #expect(first.ok, "the apex ALIAS was not served expanded and signed:\n\(first.output)\n\(harness.logs)")
+        let keys = harness.askSigner(TwoTierHarness.zone, "DNSKEY")
+        #expect(keys.contains("257 3 13") && keys.contains("256 3 13"), "a KSK and a ZSK, algorithm 13:\n\(keys)")
+
+        // An edit with the primary's CLI: NOTIFY brings it to the signer, signed, within 2 seconds.
+        try harness.primaryCLI(["record", "add", TwoTierHarness.zone, "www2", "300", "A", "192.0.2.77"])
+        let edit = TwoTierHarness.poll(10, { harness.askSigner("www2.search.usa.gov.", "A") }, until: {
+            Self.signedAnswer($0) && $0.contains("192.0.2.77")
+        })
+        #expect(edit.ok, "the edit was not served signed:\n\(edit.output)\n\(harness.logs)")
+        #expect(edit.seconds < 2, "NOTIFY should bring the edit within 2 s; it took \(edit.seconds) s")
+
+        // The load balancer moves: the primary's expansion changes, its serial rises, the signer re-signs
+        // the apex and the wildcard.
+        try harness.startUpstream(address: "192.0.2.20", serial: 2)
+        let moved = TwoTierHarness.poll(15, { harness.askSigner(TwoTierHarness.zone, "A") }, until: {
+            Self.signedAnswer($0) && $0.contains("192.0.2.20")
+        })
+        #expect(moved.ok, "the apex did not follow the load balancer:\n\(moved.output)\n\(harness.logs)")
+        let wildcard = TwoTierHarness.poll(5, { harness.askSigner("agency.sites.infr.search.usa.gov.", "A") }, until: {
+            Self.signedAnswer($0) && $0.contains("192.0.2.20")
+        })
+        #expect(wildcard.ok, "the wildcard did not follow the load balancer:\n\(wildcard.output)")
+
+        // A validator we did not write, trusting only the DS the signer prints for the registrar.
+        let anchor = try Self.delvAnchor(harness)
+        for (name, type) in [(TwoTierHarness.zone, "A"), ("agency.sites.infr.search.usa.gov.", "A"), ("www2.search.usa.gov.", "A")] {
+            let output = try Self.delv(harness, anchor: anchor, name, type)
+            #expect(output.contains("; fully validated"), "delv \(name) \(type):\n\(output)")
+        }
+        let status = try harness.signerCLI(["zone", "status", TwoTierHarness.zone])
+        #expect(status.contains("192.0.2.20") || status.lowercased().contains("changed"), "zone status says what changed last:\n\(status)")
+    }
+
+    @Test func withoutNotifyAChangeArrivesWithinOnePollInterval() throws {
+        guard ExternalTool.require("nsd"), ExternalTool.require("dig") else { return }
+        let harness = try TwoTierHarness(name: "two-tier-poll")
+        defer { harness.cleanUp() }
+        try harness.startUpstream(address: "192.0.2.10")
+        try harness.setUpPrimary(notify: false)
+        try harness.startPrimary()
+        try harness.addSignerZone(poll: "3s")
+        try harness.startSigner()
+        let first = TwoTierHarness.poll(30, { harness.askSigner(TwoTierHarness.zone, "SOA") }, until: Self.signedAnswer)
+        #expect(first.ok, "\(first.output)\n\(harness.logs)")
+        try harness.primaryCLI(["record", "add", TwoTierHarness.zone, "polled", "300", "TXT", "\"by poll\""])
+        // One poll interval (3 s plus at most a tenth of jitter), the primary's one-second store check, and signing.
+        let change = TwoTierHarness.poll(10, { harness.askSigner("polled.search.usa.gov.", "TXT") }, until: {
+            Self.signedAnswer($0) && $0.contains("by poll")
+        })
+        #expect(change.ok, "\(change.output)\n\(harness.logs)")
+        #expect(change.seconds < 5, "within one poll interval: took \(change.seconds) s")
+    }
+
+    @Test func aRestartedSignerServesItsLastVersionBeforeAnyPoll() throws {
+        guard ExternalTool.require("nsd"), ExternalTool.require("dig") else { return }
+        let harness = try TwoTierHarness(name: "two-tier-restart")
+        defer { harness.cleanUp() }
+        try harness.startUpstream(address: "192.0.2.10")
+        try harness.setUpPrimary(notify: false)
+        try harness.startPrimary()
+        try harness.addSignerZone(poll: "60s")
+        try harness.startSigner()
+        #expect(TwoTierHarness.poll(30, { harness.askSigner(TwoTierHarness.zone, "SOA") }, until: Self.signedAnswer).ok, "\(harness.logs)")
+        let serial = try #require(harness.signerSerial())
+
+        // The primary goes away; the signer restarts and must answer from its store at once.
+        harness.stopPrimary()
+        harness.stopSigner()
+        try harness.startSigner()
+        let back = TwoTierHarness.poll(3, { harness.askSigner(TwoTierHarness.zone, "A") }, until: {
+            Self.signedAnswer($0) && $0.contains("192.0.2.10")
+        })
+        #expect(back.ok, "not served from the store after a restart:\n\(back.output)\n\(harness.logs)")
+        #expect(harness.signerSerial() == serial, "the same signed version")
+    }
+
+    /// kill -9 at random moments while the primary keeps changing the zone: after each restart the signer
+    /// serves one whole version — it verifies, and its names are a prefix of the edit sequence, never a
+    /// mix — and the database passes `PRAGMA integrity_check`.
+    @Test func killNineAtRandomMomentsLeavesOneWholeVersion() throws {
+        guard ExternalTool.require("nsd"), ExternalTool.require("dig"), ExternalTool.require("sqlite3") else { return }
+        let harness = try TwoTierHarness(name: "two-tier-kill")
+        defer { harness.cleanUp() }
+        try harness.startUpstream(address: "192.0.2.10")
+        try harness.setUpPrimary(notify: true)
+        try harness.startPrimary()
+        try harness.addSignerZone(poll: "1s")
+        try harness.startSigner()
+        #expect(TwoTierHarness.poll(30, { harness.askSigner(TwoTierHarness.zone, "SOA") }, until: Self.signedAnswer).ok, "\(harness.logs)")
+
+        var random = SplitMix64(seed: 20261123)
+        var edits = 0
+        for run in 0..<20 {
+            // A burst of edits, and a kill somewhere inside or after it.
+            for _ in 0..<3 {
+                edits += 1
+                try harness.primaryCLI(["record", "add", TwoTierHarness.zone, "e\(edits)", "300", "A", "192.0.2.\(edits % 250)"])
+            }
+            Thread.sleep(forTimeInterval: Double(random.next() % 1500) / 1000)
+            harness.killSigner()
+            let integrity = try ExternalTool.run("sqlite3", [harness.signerDB, "PRAGMA integrity_check;"], timeout: 30)
+            #expect(integrity.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "run \(run): \(integrity)")
+            try harness.startSigner()
+            let served = TwoTierHarness.poll(5, { harness.dig(harness.signerPort, [TwoTierHarness.zone, "AXFR"]) }, until: {
+                $0.contains("SOA") && !$0.contains("Transfer failed")
+            })
+            #expect(served.ok, "run \(run): nothing served after restart:\n\(served.output)\n\(harness.logs)")
+            let zone = try Zone(parsing: served.output, origin: DomainName(TwoTierHarness.zone))
+            let failures = ZoneVerifier.verify(zone, now: UInt32(Date().timeIntervalSince1970))
+            #expect(failures.isEmpty, "run \(run): the served zone does not verify: \(failures.prefix(3))")
+            let present = (1...edits).filter { !zone.rrsets(at: try! DomainName("e\($0).search.usa.gov.")).isEmpty }
+            #expect(present == Array(1...present.count), "run \(run): edits \(present) are not a prefix of 1...\(edits)")
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import Testing
+@testable import DNSCore
+
+private let guardedOrigin: DomainName = "example.com."
+
+/// A zone with an SOA of `serial`, the apex NS, its glue, and `hosts` A RRsets (so `hosts + 3` RRsets).
+private func zone(serial: UInt32 = 10, hosts: Int, extra: String = "") throws -> Zone {
+    var text = """
+        $TTL 3600
+        @ SOA ns1 hostmaster \(serial) 7200 3600 1209600 300
+        @ NS ns1
+        ns1 A 192.0.2.53
+
+        """
+    for index in 0..<hosts { text += "h\(index) A 192.0.2.\(index % 250 + 1)\n" }
+    return try Zone(parsing: text + extra, origin: guardedOrigin)
+}
+
+private func refusal(_ verdict: TransferVerdict) -> TransferRefusal? { verdict.refusal }
+
+@Suite struct TransferGuardTests {
+    let guardian = TransferGuard()
+
+    // MARK: Broken transfers
+
+    @Test func anEmptyZoneIsRefused() {
+        let verdict = guardian.check(Zone(origin: guardedOrigin), current: nil)
+        #expect(verdict == .refuse(.empty))
+        #expect(verdict.refusal?.guardName == "empty")
+        #expect(verdict.refusal?.description == "the transfer holds no records")
+    }
+
+    @Test func anSOAOnlyZoneIsRefusedEvenOnTheFirstTransfer() throws {
+        let soaOnly = try Zone(parsing: "@ 3600 SOA ns1 hostmaster 1 7200 3600 1209600 300\n", origin: guardedOrigin)
+        #expect(guardian.check(soaOnly, current: nil) == .refuse(.soaOnly))
+        #expect(guardian.check(soaOnly, current: try zone(hosts: 10)) == .refuse(.soaOnly))
+        #expect(TransferRefusal.soaOnly.guardName == "soa-only")
+    }
+
+    @Test func aZoneWithoutApexNSIsRefused() throws {
+        let text = "$TTL 60\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\nwww A 192.0.2.1\n"
+        let verdict = guardian.check(try Zone(parsing: text, origin: guardedOrigin), current: nil)
+        #expect(verdict == .refuse(.missingApexNS))
+        #expect(verdict.refusal?.guardName == "missing-apex-ns")
+    }
+
+    @Test func semanticErrorsAreRefusedWithTheProblems() throws {
+        let bad = try zone(hosts: 3, extra: "h1 CNAME elsewhere.example.net.\n")
+        guard case .checksFailed(let errors)? = refusal(guardian.check(bad, current: nil)) else {
+            Issue.record("expected checksFailed")
+            return
+        }
+        #expect(errors.count == 1)
+        #expect(errors[0].name == "h1.example.com." && errors[0].type == .CNAME)
+        let text = TransferRefusal.checksFailed(errors).description
+        #expect(text.hasPrefix("the zone fails 1 semantic check(s): error: h1.example.com. CNAME: CNAME beside other data"))
+    }
+
+    @Test func warningsAloneDoNotRefuse() throws {
+        // Data below a delegation that is not glue is occluded: a warning, not an error.
+        let occluded = try zone(hosts: 1, extra: "sub NS ns.sub\nns.sub A 192.0.2.9\nx.sub TXT hidden\n")
+        #expect(occluded.check().contains { $0.severity == .warning })
+        #expect(guardian.check(occluded, current: nil) == .accept(usedOverride: false))
+    }
+
+    @Test func unexpandedAliasIsRefusedNamingTheOwners() throws {
+        let withAlias = try zone(hosts: 2, extra: "lb ALIAS elb.example.net.\n@ ALIAS elb.example.net.\n")
+        let verdict = guardian.check(withAlias, current: nil)
+        #expect(verdict == .refuse(.unexpandedAlias(["example.com.", "lb.example.com."])))
+        #expect(verdict.refusal?.guardName == "alias")
+        #expect(verdict.refusal?.description.contains("ALIAS records at example.com., lb.example.com. were not expanded") == true)
+    }
+
+    // MARK: Size limits
+
+    @Test func recordLimitCountsRecordsAndRefusesJustPastIt() throws {
+        let five = try zone(hosts: 2, extra: "h0 A 192.0.2.200\n")  // SOA, NS, ns1 A, h0 A×2, h1 A: 6 records
+        #expect(TransferGuard(maxRecords: 6).check(five, current: nil).isAccepted)
+        let verdict = TransferGuard(maxRecords: 5).check(five, current: nil)
+        #expect(verdict == .refuse(.tooLarge(records: 6, limit: 5)))
+        #expect(verdict.refusal?.description == "the transfer holds 6 records, over the limit of 5")
+    }
+
+    @Test func rrsetsPerNameAndRecordsPerRRsetAreBounded() throws {
+        let busy = try zone(hosts: 1, extra: "h0 TXT one\nh0 MX 10 ns1\nh0 AAAA 2001:db8::1\n")
+        #expect(TransferGuard(maxRRsetsPerName: 4).check(busy, current: nil).isAccepted)
+        #expect(TransferGuard(maxRRsetsPerName: 3).check(busy, current: nil)
+            == .refuse(.nameTooLarge(name: "h0.example.com.", rrsets: 4, limit: 3)))
+
+        let wide = try zone(hosts: 1, extra: (2...4).map { "h0 A 192.0.2.\($0)\n" }.joined())
+        #expect(TransferGuard(maxRecordsPerRRset: 4).check(wide, current: nil).isAccepted)
+        let verdict = TransferGuard(maxRecordsPerRRset: 3).check(wide, current: nil)
+        #expect(verdict == .refuse(.rrsetTooLarge(name: "h0.example.com.", type: .A, records: 4, limit: 3)))
+        #expect(verdict.refusal?.guardName == "rrset-too-large")
+    }
+
+    @Test func defaultsFitTheZonesThisSystemServes() throws {
+        let settings = TransferGuard()
+        #expect(settings.problem == nil)
+        #expect(settings.shrinkLimit == 0.5 && !settings.allowSerialDecrease && !settings.acceptShrinkOnce)
+        #expect(settings.maxRecords >= 1_000_000 && settings.maxRecords <= AXFRClientMachine.Limits().maxRecords)
+        #expect(TransferGuard(shrinkLimit: 1.5).problem != nil)
+        #expect(TransferGuard(maxRRsetsPerName: 1).problem != nil)
+    }
+
+    // MARK: Shrink
+
+    @Test func shrinkingByExactlyTheLimitPassesOneRRsetMoreIsRefused() throws {
+        let current = try zone(hosts: 97)  // 100 RRsets
+        #expect(current.rrsetCount == 100)
+        #expect(guardian.check(try zone(hosts: 47), current: current) == .accept(usedOverride: false))
+        let verdict = guardian.check(try zone(hosts: 46), current: current)
+        #expect(verdict == .refuse(.shrank(fromRRsets: 100, toRRsets: 49, limit: 0.5)))
+        #expect(verdict.refusal?.guardName == "shrink")
+        #expect(verdict.refusal?.isOverridable == true)
+        #expect(verdict.refusal?.description
+            == "the zone shrank from 100 to 49 RRsets (51 % lost, more than the 50 % allowed); "
+            + "if this is intended, run `dns-signer zone accept-next`")
+    }
+
+    @Test func aConfiguredLimitIsExactAtItsBoundary() throws {
+        let current = try zone(hosts: 97)  // 100 RRsets
+        let settings = TransferGuard(shrinkLimit: 0.3)
+        #expect(settings.check(try zone(hosts: 67), current: current).isAccepted)  // 70: lost exactly 30 %
+        #expect(settings.check(try zone(hosts: 66), current: current)
+            == .refuse(.shrank(fromRRsets: 100, toRRsets: 69, limit: 0.3)))
+        #expect(TransferGuard(shrinkLimit: 1).check(try zone(hosts: 0), current: current).isAccepted)
+    }
+
+    @Test func apexOnlyZoneReplacingDataIsAShrinkButFineAsAFirstTransfer() throws {
+        let apexOnly = try Zone(parsing: "$TTL 60\n@ SOA ns1.example.net. h 5 1 1 1 1\n@ NS ns1.example.net.\n", origin: guardedOrigin)
+        #expect(guardian.check(apexOnly, current: nil) == .accept(usedOverride: false))
+        #expect(guardian.check(apexOnly, current: try zone(hosts: 10))
+            == .refuse(.shrank(fromRRsets: 13, toRRsets: 2, limit: 0.5)))
+    }
+
+    @Test func acceptNextLetsOneShrinkThroughAndSaysItWasUsed() throws {
+        let current = try zone(hosts: 97)
+        var settings = TransferGuard()
+        settings.acceptShrinkOnce = true
+        #expect(settings.check(try zone(hosts: 10), current: current) == .accept(usedOverride: true))
+        // A transfer that does not shrink does not use it up.
+        #expect(settings.check(try zone(hosts: 97), current: current) == .accept(usedOverride: false))
+        // It overrides the shrink guard only.
+        #expect(settings.check(try zone(serial: 9, hosts: 10), current: current)
+            == .refuse(.serialDecreased(from: SerialNumber(10), to: SerialNumber(9))))
+        #expect(settings.check(try zone(hosts: 10, extra: "h1 CNAME x.example.net.\n"), current: current).refusal?.guardName == "checks")
+    }
+
+    @Test func growthIsNeverAShrink() throws {
+        #expect(guardian.check(try zone(hosts: 500), current: try zone(hosts: 1)).isAccepted)
+    }
+
+    // MARK: Serial
+
+    @Test func aLowerSerialIsRefusedUnlessAllowed() throws {
+        let current = try zone(serial: 2_000, hosts: 5)
+        let lower = try zone(serial: 1_999, hosts: 5)
+        let verdict = guardian.check(lower, current: current)
+        #expect(verdict == .refuse(.serialDecreased(from: SerialNumber(2_000), to: SerialNumber(1_999))))
+        #expect(verdict.refusal?.guardName == "serial-decrease")
+        #expect(verdict.refusal?.description.hasPrefix("the primary's serial 1999 is lower than ours, 2000") == true)
+        #expect(TransferGuard(allowSerialDecrease: true).check(lower, current: current).isAccepted)
+    }
+
+    @Test func serialsCompareInRFC1982Arithmetic() throws {
+        let nearTop = try zone(serial: 4_294_967_000, hosts: 5)
+        // Wrapping past 2^32 is an increase, not a decrease.
+        #expect(guardian.check(try zone(serial: 5, hosts: 5), current: nearTop).isAccepted)
+        // 2^31 - 1 below (in modular terms) is lower even though the raw number is larger.
+        let current = try zone(serial: 10, hosts: 5)
+        #expect(guardian.check(try zone(serial: 10 &+ 0x8000_0001, hosts: 5), current: current)
+            == .refuse(.serialDecreased(from: SerialNumber(10), to: SerialNumber(10 &+ 0x8000_0001))))
+        // Exactly 2^31 apart the order is undefined: not an increase, so refused.
+        let undefined = guardian.check(try zone(serial: 10 &+ 0x8000_0000, hosts: 5), current: current)
+        #expect(undefined.refusal?.guardName == "serial-decrease")
+        #expect(undefined.refusal?.description.contains("cannot be compared") == true)
+    }
+
+    @Test func anEqualSerialWithNewContentIsAccepted() throws {
+        let current = try zone(serial: 7, hosts: 5)
+        let changed = try zone(serial: 7, hosts: 5, extra: "lb A 198.51.100.7\n")
+        #expect(changed != current)
+        #expect(guardian.check(changed, current: current) == .accept(usedOverride: false))
+    }
+
+    // MARK: Order and cost
+
+    @Test func theFirstGuardThatTripsIsReported() throws {
+        // Shrunk, lower serial and over the size limit: size is checked first, then serial, then shrink.
+        let current = try zone(serial: 10, hosts: 97)
+        let bad = try zone(serial: 9, hosts: 3)
+        #expect(TransferGuard(maxRecords: 5).check(bad, current: current).refusal?.guardName == "too-large")
+        #expect(guardian.check(bad, current: current).refusal?.guardName == "serial-decrease")
+        #expect(TransferGuard(allowSerialDecrease: true).check(bad, current: current).refusal?.guardName == "shrink")
+    }
+
+    @Test func refusalNamesAreStableAndDistinct() {
+        let all: [TransferRefusal] = [
+            .empty, .soaOnly, .missingApexNS, .checksFailed([]), .tooLarge(records: 2, limit: 1),
+            .nameTooLarge(name: guardedOrigin, rrsets: 2, limit: 1), .rrsetTooLarge(name: guardedOrigin, type: .A, records: 2, limit: 1),
+            .shrank(fromRRsets: 2, toRRsets: 0, limit: 0.5), .serialDecreased(from: SerialNumber(2), to: SerialNumber(1)), .unexpandedAlias([guardedOrigin]),
+        ]
+        #expect(all.map(\.guardName) == TransferRefusal.guardNames)
+        #expect(all.filter(\.isOverridable).map(\.guardName) == ["shrink"])
+    }
+
+    @Test func aHundredThousandNameZoneIsJudgedQuickly() throws {
+        var records: [ResourceRecord] = [
+            ResourceRecord(name: guardedOrigin, ttl: 60, rdata: .soa(SOA(
+                mname: "ns1.example.com.", rname: "h.example.com.", serial: SerialNumber(2), refresh: 1, retry: 1, expire: 1, minimum: 1))),
+            ResourceRecord(name: guardedOrigin, ttl: 60, rdata: .ns(NS(target: "ns1.example.com."))),
+        ]
+        for index in 0..<100_000 {
+            let name = try DomainName("n\(index)", origin: guardedOrigin)
+            records.append(ResourceRecord(name: name, ttl: 60, rdata: .a(A(IPv4Address(bytes: [10, UInt8(index >> 16), UInt8((index >> 8) & 0xFF), UInt8(index & 0xFF)])!))))
+        }
+        let big = Zone(records: records, origin: guardedOrigin)
+        var current = big
+        current.insert(RRset(name: "extra.example.com.", type: .TXT, ttl: 60, rdatas: [.txt(TXT(strings: [[0x61]]))]))
+        let start = ContinuousClock.now
+        let verdict = guardian.check(big, current: current)
+        let elapsed = ContinuousClock.now - start
+        #expect(verdict == .accept(usedOverride: false))
+        // The semantic checks dominate; a debug build still stays well inside a poll interval.
+        #expect(elapsed < .seconds(5), "took \(elapsed)")
+    }
+}

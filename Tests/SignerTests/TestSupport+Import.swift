@@ -1,0 +1,2 @@
+// Test helpers shared by every test target (external tools, process launching, seeded randomness).
+@_exported import TestSupport
