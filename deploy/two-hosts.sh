@@ -63,6 +63,14 @@ run() {
         "$@"
     fi
 }
+# `run`, with the command's standard output discarded (it would print the TSIG secret).
+run_quiet() {
+    if [ "$DRY_RUN" = 1 ]; then
+        run "$@"
+    else
+        "$@" >/dev/null
+    fi
+}
 # A command inside a namespace.
 in_ns() {
     local ns="$1"
@@ -239,7 +247,7 @@ CONF
 primary() {
     local db="$WORK/primary.db"
     log "primary: TSIG key $KEY_NAME, zone $ZONE from $(basename "$ZONE_FILE"), transfer only to $SIGNER_IP with the key"
-    run "$BIN_DIR/dns-primary" tsig add "$KEY_NAME" --algorithm hmac-sha256 --secret "$SECRET" --db "$db"
+    run_quiet "$BIN_DIR/dns-primary" tsig add "$KEY_NAME" --algorithm hmac-sha256 --secret "$SECRET" --db "$db"
     run "$BIN_DIR/dns-primary" zone import "$ZONE" "$ZONE_FILE" --db "$db"
     run "$BIN_DIR/dns-primary" zone acl add "$ZONE" "$SIGNER_IP/32" --key "$KEY_NAME" --db "$db"
     run "$BIN_DIR/dns-primary" zone notify add "$ZONE" "$SIGNER_IP:53" --key "$KEY_NAME" --db "$db"
@@ -252,7 +260,7 @@ primary() {
 signer() {
     local db="$WORK/signer.db"
     log "signer: the same TSIG key, zone $ZONE from primary $PRIMARY_IP:53, polled every $POLL"
-    run "$BIN_DIR/dns-signer" tsig add "$KEY_NAME" --algorithm hmac-sha256 --secret "$SECRET" --db "$db"
+    run_quiet "$BIN_DIR/dns-signer" tsig add "$KEY_NAME" --algorithm hmac-sha256 --secret "$SECRET" --db "$db"
     run "$BIN_DIR/dns-signer" zone add "$ZONE" --primary "$PRIMARY_IP:53" --key "$KEY_NAME" --poll "$POLL" --db "$db"
     local extra=()
     mapfile -t extra < <(optional_flag dns-signer --metrics-listen "$SIGNER_IP:$METRICS_PORT")
@@ -264,15 +272,21 @@ check() {
     wait_for 30 "status: NOERROR" "$NS_PRIMARY" "@$PRIMARY_IP" "$ZONE" SOA +norec \
         >/dev/null || die "the primary does not answer for $ZONE"
 
-    log "the primary refuses a transfer without the key (asked from the signer's host)"
-    local unsigned
+    log "the primary refuses a transfer without the key and allows it with the key (asked from the signer's host)"
     if [ "$DRY_RUN" = 1 ]; then
         in_ns "$NS_SIGNER" dig "@$PRIMARY_IP" "$ZONE" AXFR
+        in_ns "$NS_SIGNER" dig -y "hmac-sha256:$KEY_NAME:<secret>" "@$PRIMARY_IP" "$ZONE" AXFR
     else
+        local unsigned signed
         unsigned="$(ip netns exec "$NS_SIGNER" dig +time=2 +tries=1 "@$PRIMARY_IP" "$ZONE" AXFR 2>&1 || true)"
         if printf '%s\n' "$unsigned" | grep -q "IN[[:space:]]*SOA"; then
             die "the primary gave the zone to a transfer without TSIG:\n$unsigned"
         fi
+        signed="$(ip netns exec "$NS_SIGNER" dig +time=2 +tries=1 -y "hmac-sha256:$KEY_NAME:$SECRET" "@$PRIMARY_IP" "$ZONE" AXFR 2>&1 || true)"
+        printf '%s\n' "$signed" | grep -q "IN[[:space:]]*SOA" \
+            || die "the primary refused a transfer signed with $KEY_NAME:\n$signed"
+        printf '%s\n' "$signed" | grep -Eq "^${ZONE}[[:space:]].*IN[[:space:]]+A[[:space:]]+192\.0\.2\.10" \
+            || die "the primary's AXFR does not carry the expanded apex ALIAS (A 192.0.2.10):\n$signed"
     fi
 
     log "waiting up to ${WAIT_SECONDS}s for the signer to serve $ZONE signed"
@@ -293,6 +307,14 @@ check() {
     wait_for 10 "DNSKEY[[:space:]]+257 3 13" "$NS_PRIMARY" "@$SIGNER_IP" "$ZONE" DNSKEY +dnssec +norec +multiline \
         || die "no KSK (257, algorithm 13) in the signer's DNSKEY RRset"
     run "$BIN_DIR/dns-signer" zone status "$ZONE" --db "$WORK/signer.db" || true
+    if [ "$DRY_RUN" = 1 ] || "$BIN_DIR/dns-signer" serve --help 2>/dev/null | grep -q -- --metrics-listen; then
+        log "the signer's health check and metrics, from the primary's host"
+        in_ns "$NS_PRIMARY" curl -fsS --max-time 5 "http://$SIGNER_IP:$METRICS_PORT/healthz" \
+            || die "the signer's /healthz is not 200"
+        if [ "$DRY_RUN" != 1 ]; then
+            ip netns exec "$NS_PRIMARY" curl -fsS --max-time 5 "http://$SIGNER_IP:$METRICS_PORT/metrics" | grep '^countersign_zone' || true
+        fi
+    fi
     log "OK: $ZONE transferred with TSIG from $PRIMARY_IP, signed and served by $SIGNER_IP"
 }
 

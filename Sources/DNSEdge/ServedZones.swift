@@ -39,6 +39,15 @@ public final class ServedZones: ZoneSource {
         state.withLock { $0 = $0.replacing(snapshot) }
     }
 
+    /// Replaces one zone whose records changed only at `changedNames` (see `ZoneSnapshot.patched`):
+    /// the current snapshot is patched when the change allows it, else rebuilt.
+    public func publish(_ zone: Zone, changedNames: Set<DomainName>?) throws(ZoneSnapshotError) {
+        guard let changedNames, let current = catalog[zone.origin],
+              let snapshot = current.patched(zone, changedNames: changedNames)
+        else { return try publish(zone) }
+        state.withLock { $0 = $0.replacing(snapshot) }
+    }
+
     /// Replaces the whole set at once.
     public func replaceAll(with zones: [Zone]) throws(ZoneSnapshotError) {
         let next = try ServedZones.makeCatalog(zones)

@@ -19,8 +19,8 @@ import Logging
 ///   recursive resolver counts TTLs down, and a serial per refresh would make every secondary transfer
 ///   the zone for nothing. The synthesised TTL is the one received when the addresses last changed.
 ///
-/// When an expansion differs from the published one without an edit, the zone's serial is raised in the
-/// store first, then the zone is published; whenever the published serial changes (and at the first
+/// When an expansion differs from the published one under the same serial (no edit, or an edit of the
+/// zone's transfer settings only), the zone's serial is raised in the store first, then it is published; whenever the published serial changes (and at the first
 /// publication, as a secondary may have missed edits made while the daemon was down) the zone's NOTIFY
 /// targets are told.
 ///
@@ -64,9 +64,8 @@ actor ExpandingPublisher {
         var needs: Set<AliasKey>
         var expandedVersion: Int64?
         var outcomes: [AliasKey: Outcome] = [:]
-        /// The expansion served now, and the store version it came from.
+        /// The expansion served now.
         var published: Zone?
-        var publishedVersion: Int64?
         var health: AliasHealth
         /// Why transfers are refused, while they are.
         var blocked: String?
@@ -251,9 +250,11 @@ actor ExpandingPublisher {
                 logger.notice("transfers allowed again", metadata: ["zone": "\(name)", "reason": "the ALIAS expansion succeeds"])
             }
             state.blocked = nil
-            if let published = state.published, state.publishedVersion == snapshot.version {
-                if !Self.sameRecords(published, expanded) {
-                    // Same edit, new addresses: raise the serial so every secondary sees the change.
+            if let published = state.published {
+                let same = Self.sameRecords(published, expanded)
+                if !same && expanded.serial == published.serial {
+                    // New addresses under the serial already served (no edit, or one that changed only
+                    // transfer settings): raise the serial so every secondary sees the change.
                     guard let raised = try store.raiseSerial(zone: name, ifVersion: snapshot.version, now: date) else {
                         state.expandedVersion = nil  // an edit came in; the next cycle expands it
                         return
@@ -265,7 +266,9 @@ actor ExpandingPublisher {
                         "zone": "\(name)", "serial": "\(raised.zone.serial.map { "\($0)" } ?? "-")",
                     ])
                     publish(expanded, state: &state)
-                }
+                } else if !same {
+                    publish(expanded, state: &state)
+                }  // else nothing served changes (TTLs aside): keep what secondaries have
             } else {
                 publish(expanded, state: &state)
             }
@@ -298,7 +301,6 @@ actor ExpandingPublisher {
             return
         }
         state.published = zone
-        state.publishedVersion = state.snapshot.version
         logger.info("published", metadata: [
             "zone": "\(name)", "serial": "\(zone.serial.map { "\($0)" } ?? "-")", "version": "\(state.snapshot.version)",
         ])

@@ -75,10 +75,21 @@ struct PrimaryServeSettings: Equatable, Sendable {
         }
         listen = try config.list("listen", flags: parsed("listen", flags.listen, address),
                                  default: [try ListenAddress(parsing: Self.defaultListen)], fileAddress)
-        resolvers = try config.list("resolver", flags: parsed("resolver", flags.resolver, address), default: [], fileAddress)
+        // Resolvers are asked by address: a host name would need a resolver of its own.
+        let resolverAddress = { (text: String) throws -> ListenAddress in
+            let parsed = try ListenAddress(parsing: text)
+            guard IPAddress(parsed.host) != nil else { throw ValidationError("not an IP address (with an optional port)") }
+            return parsed
+        }
+        resolvers = try config.list("resolver", flags: parsed("resolver", flags.resolver, resolverAddress), default: []) {
+            value throws(ConfigError) in
+            let parsed = try value.address()
+            guard IPAddress(parsed.host) != nil else { throw value.error("\(value.text): not an IP address (with an optional port)") }
+            return parsed
+        }
         if resolvers.isEmpty {
             // An entry of resolv.conf we cannot use (a link-local address with a zone) is skipped.
-            resolvers = systemResolvers().compactMap { try? ListenAddress(parsing: $0) }
+            resolvers = systemResolvers().compactMap { try? resolverAddress($0) }
         }
         guard !resolvers.isEmpty else {
             throw ValidationError("no resolver for ALIAS targets: give --resolver, 'resolver' in the config file, or a nameserver in /etc/resolv.conf")

@@ -102,7 +102,7 @@ extension ZoneCommand {
             if aliases.count > Self.aliasesShown { lines.append(("", "… and \(aliases.count - Self.aliasesShown) more")) }
             lines.append(("transfer ACL", transferACL.isEmpty
                 ? "none of its own (serve's allow-transfer applies)"
-                : transferACL.map { $0.prefix + ($0.key.map { " key \($0)" } ?? "") }.joined(separator: ", ")))
+                : transferACL.map(ZoneACLCommand.describe).joined(separator: ", ")))
             lines.append(("NOTIFY", notifyTargets.isEmpty
                 ? "none"
                 : notifyTargets.map { ZoneNotifyCommand.describe($0) }.joined(separator: ", ")))

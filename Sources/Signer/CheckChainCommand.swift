@@ -58,22 +58,22 @@ struct CheckChainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let origin = try SignerOptions.origin(zone)
+        let origin: DomainName
+        do { origin = try SignerStore.zoneName(zone) } catch { throw ValidationError("\(error)") }
         guard origin != .root else { throw ValidationError("the root zone has no parent") }
         let client = DNSQueryClient(timeout: try Self.duration(timeout))
-        let ourKeys: [DNSKEY]
+        let chain: ChainOfTrust
         let servers: [(label: String, address: ListenAddress)]
         do {
-            ourKeys = try await loadKeys(origin, client: client)
+            chain = ChainOfTrust(zone: origin, keys: try await loadKeys(origin, client: client))
+            print("our KSK\(chain.ourTags.count == 1 ? "" : "s") for \(origin.text): "
+                + (chain.ourTags.isEmpty ? "none" : chain.ourTags.map(String.init).joined(separator: ", ")))
             servers = try await parentServerList(origin, client: client)
         } catch let failure as SignerOptions.Failure {
             print("dns-signer: \(failure)")
             throw ExitCode(2)
         }
 
-        let chain = ChainOfTrust(zone: origin, keys: ourKeys)
-        print("our KSK\(chain.ourTags.count == 1 ? "" : "s") for \(origin.text): "
-            + (chain.ourTags.isEmpty ? "none" : chain.ourTags.map(String.init).joined(separator: ", ")))
         let answers = await withTaskGroup(of: (Int, ParentDSAnswer).self) { group in
             for (index, server) in servers.enumerated() {
                 group.addTask {
@@ -130,7 +130,7 @@ struct CheckChainCommand: AsyncParsableCommand {
             } catch {
                 throw SignerOptions.Failure("\(error)")
             }
-            if found.isEmpty { throw SignerOptions.Failure("\(origin.text) has no keys yet in \(path): it has not been signed") }
+            if found.isEmpty { throw SignerOptions.Failure(KeysCommand.noKeys(origin) + " (database \(path))") }
         }
         guard !found.isEmpty else { throw SignerOptions.Failure("no DNSKEY for \(origin.text) in \(source)") }
         return found

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DaemonKit
 import DNSCore
 import DNSEdge
 import Foundation
@@ -8,7 +9,9 @@ import NIOPosix
 
 /// `dns-signer serve`: the signing secondary. Every zone in the store (`dns-signer zone add`) is served
 /// at once from its last published version, then polled from its primaries, guarded, re-signed and
-/// served; zones added, changed or removed with the CLI are picked up within a second.
+/// served; zones added, changed or removed with the CLI are picked up within a second. Operators hear
+/// about it through the notification channels (config file sections or the flags below); Prometheus
+/// metrics and `/healthz` are served on `--metrics-listen`.
 ///
 /// `--zone-file ORIGIN=FILE` serves a zone file as is beside them (signed or not, never polled): the
 /// benchmark and the offline tools use it.
@@ -16,10 +19,13 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run the signing secondary: poll, guard, re-sign and serve the zones in the store.")
 
-    @Option(name: .long, help: "The signer's database (default: $DNS_SIGNER_DB or /var/lib/countersign/signer.db).")
+    @Option(name: .long, help: "Config file (default: $DNS_SIGNER_CONFIG, else /etc/countersign/signer.conf when it exists). Flags override it.")
+    var config: String?
+
+    @Option(name: .long, help: "The signer's database (default: $DNS_SIGNER_DB, the config file's 'database', else /var/lib/countersign/signer.db).")
     var db: String?
 
-    @Option(name: .long, help: "Address and port to listen on, e.g. 127.0.0.1:5300 or [::1]:5300. Repeatable.")
+    @Option(name: .long, help: "Address and port to listen on, e.g. 127.0.0.1:5300 or [::1]:5300. Repeatable. Default 127.0.0.1:5300.")
     var listen: [String] = []
 
     @Option(name: .customLong("zone-file"), help: "Also serve a zone file as is, as ORIGIN=FILE. Repeatable.")
@@ -31,13 +37,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("allow-transfer"), help: "Who may transfer the --zone-file zones: PREFIX or 'PREFIX key NAME'. Repeatable. Default: loopback only.")
     var allowTransfer: [String] = []
 
+    @Option(name: .customLong("metrics-listen"), help: "Serve Prometheus /metrics and /healthz over HTTP here, ADDR:PORT.")
+    var metricsListen: String?
+
+    @Option(name: .customLong("log-format"), help: "text (one line per event) or json (JSON lines).")
+    var logFormat: String?
+
+    @OptionGroup(title: "Notification channels (simple cases; the config file holds the rest)")
+    var notifications: NotificationChannelsOptions
+
     func run() async throws {
-        let addresses = try (listen.isEmpty ? ["127.0.0.1:5300"] : listen).map { text in
-            do { return try ListenAddress(parsing: text) } catch { throw ValidationError("--listen \(text): \(error)") }
-        }
-        let threads = threads ?? System.coreCount
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        let settings = try SignerServeSettings(
+            flags: .init(config: config, database: db, listen: listen, threads: threads, logFormat: logFormat,
+                         metricsListen: metricsListen),
+            coreCount: System.coreCount)
+        _ = LogSetup.bootstrap(format: settings.logFormat)
+        let registry = Telemetry.bootstrap()
         let logger = Logger(label: "countersign.signer")
+        let channels = try notifications.settings(config: settings.config).channels
 
         var zones: [Zone] = []
         for entry in zoneFiles {
@@ -56,9 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
         _ = glibcMallocTrim(0)
         #endif
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let path = db ?? ProcessInfo.processInfo.environment["DNS_SIGNER_DB"] ?? "/var/lib/countersign/signer.db"
-        let store = try SignerStore(path: path)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: settings.threads)
+        let store = try SignerStore(path: settings.database)
         let daemon = SignerDaemon(store: store, served: served, logger: logger, group: group, staticZones: staticOrigins)
         try await daemon.start()
         if !staticOrigins.isEmpty {
@@ -67,22 +83,41 @@ struct ServeCommand: AsyncParsableCommand {
             })
             try await daemon.setStaticACL(acl)
         }
-        let server = DNSServer(configuration: DNSServerConfiguration(listen: addresses), handler: daemon.handler, group: group, threads: threads)
+        let server = DNSServer(
+            configuration: DNSServerConfiguration(listen: settings.listen), handler: CountingRequestHandler(daemon.handler),
+            group: group, threads: settings.threads)
         try await server.start()
-        logger.info("listening", metadata: ["listeners": "\(server.listeners.map(\.description).joined(separator: ", "))", "database": "\(path)"])
+        logger.info("listening", metadata: [
+            "listeners": "\(server.listeners.map(\.description).joined(separator: ", "))", "database": "\(settings.database)",
+            "channels": "\(channels.map(\.name).joined(separator: ","))",
+        ])
+
+        let startedAt = Int64(Date().timeIntervalSince1970)
+        var operations: OperationsServer?
+        if let address = settings.metricsListen {
+            let http = OperationsServer(listen: address, registry: registry, health: { await daemon.health(since: startedAt) }, logger: logger)
+            try await http.start()
+            logger.info("metrics and health", metadata: ["listen": "\(address)"])
+            operations = http
+        }
+        let worker = channels.isEmpty ? nil : NotificationWorker(pool: store.pool, channels: channels, logger: logger)
+        let delivery = Task { await worker?.run() }
         let reload = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 do { try await daemon.reload() } catch {
                     logger.error("cannot read the store", metadata: ["reason": "\(error)"])
                 }
+                await worker?.wake()
             }
         }
         await SignalWait.untilTerminated()
         reload.cancel()
+        delivery.cancel()
         logger.info("stopping")
         await daemon.stop()
         await server.stop()
+        await operations?.stop()
         try? await group.shutdownGracefully()
     }
 }

@@ -42,7 +42,13 @@ struct ZoneCommand: ParsableCommand {
             }
             guard !primary.isEmpty else { throw bad("--primary", "give at least one hidden primary, ADDR[:PORT]") }
             let primaries = try primary.map { text in
-                do { return try ListenAddress(parsing: text) } catch { throw bad("--primary \(text)", "\(error)") }
+                let address: ListenAddress
+                do { address = try ListenAddress(parsing: text) } catch { throw bad("--primary \(text)", "\(error)") }
+                guard IPAddress(address.host) != nil else {
+                    throw bad("--primary \(text)", "not an IP address (names are not resolved here); ADDR[:PORT], [V6]:PORT")
+                }
+                guard address.port > 0 else { throw bad("--primary \(text)", "port must be 1...65535") }
+                return address
             }
             var config = SignerZoneConfig(origin: origin, primaries: primaries)
             config.tsigKeyName = key

@@ -1,5 +1,8 @@
+import DNSCore
+import DNSEdge
 import Foundation
 import Testing
+@testable import Signer
 
 /// `dns-signer check-chain` end to end: a real NSD serves the parent zone `test.` with three
 /// delegations — `good.test.` with a DS made by BIND's `dnssec-dsfromkey` from our signed zone,
@@ -120,7 +123,9 @@ struct CheckChainTests {
     }
 
     static func checkChain(_ arguments: [String]) throws -> CLITests.Run {
-        try CLITests.run("dns-signer", ["check-chain"] + arguments)
+        let help = try CLITests.run("dns-signer", ["check-chain", "--help"])
+        #expect(help.output.contains("USAGE: dns-signer check-chain"), "check-chain is missing from DNSSigner's subcommands:\n\(help.output)")
+        return try CLITests.run("dns-signer", ["check-chain"] + arguments)
     }
 
     static func toolsPresent() -> Bool {
@@ -189,6 +194,35 @@ struct CheckChainTests {
         #expect(result.status == 1, "\(result.output)")
         #expect(result.output.contains(
             "DS at the parent does not match any KSK: parent has tags [\(staleTag)], our KSKs are [\(ourTag)]"), "\(result.output)")
+    }
+
+    @Test func keysComeFromTheSignersDatabase() throws {
+        guard Self.toolsPresent() else { return }
+        let parent = try Parent()
+        try parent.start()
+        let (tag, _) = Self.fields(ofDS: parent.goodDS)
+        // A store holding good.test. with the keys it was signed with, and bare.test. not signed yet.
+        let db = parent.dir + "/signer.db"
+        do {
+            let store = try SignerStore(path: db)
+            let primary = [ListenAddress(host: "127.0.0.1", port: 53)]
+            try store.addZone(SignerZoneConfig(origin: "good.test.", primaries: primary), now: Date())
+            try store.storeKeys(zone: "good.test.", keys: try KeyDirectory(path: parent.goodKeys, zone: "good.test.").load(), now: Date())
+            try store.addZone(SignerZoneConfig(origin: "bare.test.", primaries: primary), now: Date())
+        }
+
+        let result = try Self.checkChain(["good.test", "--db", db, "--parent-server", parent.server])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("our KSK for good.test.: \(tag)"), "\(result.output)")
+        #expect(result.output.contains("chain of trust established (DS for KSK \(tag) at the parent)"))
+
+        let unsigned = try Self.checkChain(["bare.test.", "--db", db, "--parent-server", parent.server])
+        #expect(unsigned.status == 2, "\(unsigned.output)")
+        #expect(unsigned.output.contains("bare.test.: no keys yet: the zone has not been signed"), "\(unsigned.output)")
+
+        let unknown = try Self.checkChain(["nosuch.test.", "--db", db, "--parent-server", parent.server])
+        #expect(unknown.status == 2, "\(unknown.output)")
+        #expect(unknown.output.contains("no such zone"), "\(unknown.output)")
     }
 
     @Test func askingTheWrongServersIsNotMistakenForAnAnswer() throws {

@@ -194,7 +194,7 @@ struct PrimaryCLITests {
         try makeZone()
         let before = try export()
         let cases: [(String, String)] = [
-            ("echo 'www 300 IN A 999.1.1.1' >> \"$1\"", ".zone:9:14: A address: expected a dotted-quad IPv4 address"),
+            ("echo 'www 300 IN A 999.1.1.1' >> \"$1\"", ".zone:10:14: A address: expected a dotted-quad IPv4 address"),
             ("echo 'www 300 IN CNAME elsewhere.example.' >> \"$1\"", "www.example.test. CNAME: CNAME beside other data"),
             ("echo '@ 300 IN ALIAS second.example.' >> \"$1\"", "ALIAS"),
             ("sed -i '/SOA/d' \"$1\"", "SOA"),
@@ -297,8 +297,9 @@ struct PrimaryCLITests {
         func canonical(_ text: String) throws -> String {
             let file = bed.dir + "/canonical-\(UUID().uuidString).zone"
             try text.write(toFile: file, atomically: true, encoding: .utf8)
-            return try bed.must(["zonefile", "format", "--origin", "search.usa.gov.", file])
-                .split(separator: "\n").filter { !$0.hasPrefix(";") }.joined(separator: "\n")
+            let formatted = try ExternalTool.execute(PrimaryTestBed.binary, ["zonefile", "format", "--origin", "search.usa.gov.", file])
+            #expect(formatted.status == 0, "\(formatted.output)")
+            return formatted.output.split(separator: "\n").filter { !$0.hasPrefix(";") }.joined(separator: "\n")
         }
         #expect(try canonical(expanded) == canonical(transferred))
         bed.stopPrimary()
@@ -322,6 +323,8 @@ struct PrimaryCLITests {
         #expect(misuse.status != 0 && misuse.output.contains("--resolver is used only with --expanded"))
         let badResolver = try bed.cli(["zone", "export", "search.usa.gov.", "--expanded", "--resolver", "127.0.0.1:99999"])
         #expect(badResolver.status != 0 && badResolver.output.contains("--resolver 127.0.0.1:99999"))
+        let hostname = try bed.cli(["zone", "export", "search.usa.gov.", "--expanded", "--resolver", "resolver.example"])
+        #expect(hostname.status != 0 && hostname.output.contains("--resolver resolver.example: not an IP address"), "\(hostname.output)")
     }
 
     // MARK: The config file

@@ -26,6 +26,8 @@ struct PrimaryFailurePolicyTests {
 
     static func zone(_ kind: String, _ policy: String) -> String { "\(kind).\(policy).test." }
 
+    // The expansion's TTL is min(ALIAS 60, target 2): 2.
+
     /// The target of each kind, and the address it has while it resolves.
     static let targets = [
         "down": ("down.lb.test.", "192.0.2.1"), "nx": ("nx.lb.test.", "192.0.2.2"),
@@ -86,7 +88,7 @@ struct PrimaryFailurePolicyTests {
             case "fail":
                 return seen.axfr == .failed("SERVFAIL") && seen.answer.contains("\t\(address)") && seen.serial == serialBefore
             case "keep-last":
-                return seen.axfr.rrset(zone, "A") == ["\(zone) 60 IN A \(address)"] && seen.serial == serialBefore
+                return seen.axfr.rrset(zone, "A") == ["\(zone) 2 IN A \(address)"] && seen.serial == serialBefore
             default:
                 return seen.axfr.records.count > 0 && seen.axfr.rrset(zone, "A").isEmpty
                     && seen.answer.contains("status: NOERROR") && seen.answer.contains("ANSWER: 0")
@@ -101,7 +103,7 @@ struct PrimaryFailurePolicyTests {
     }
 
     static func expectResolving(_ bed: PrimaryTestBed, _ zone: String, address: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let result = PrimaryTestBed.poll(30, { bed.axfr(zone) }) { AXFRResult($0).rrset(zone, "A") == ["\(zone) 60 IN A \(address)"] }
+        let result = PrimaryTestBed.poll(30, { bed.axfr(zone) }) { AXFRResult($0).rrset(zone, "A") == ["\(zone) 2 IN A \(address)"] }
         #expect(result.ok, "\(zone) serves its expansion:\n\(result.output)", sourceLocation: sourceLocation)
     }
 
@@ -121,7 +123,7 @@ struct PrimaryFailurePolicyTests {
         let aged = "aged.keep-last.test."
         try bed.must(["zone", "create", aged, "--ns", "ns1.example.net.", "--alias-failure", "keep-last"])
         try bed.must(["record", "add", aged, "@", "60", "ALIAS", "nx.lb.test."])
-        try bed.store().setPolicies(aged, keepLastMaxAge: 15, now: Date())
+        try bed.must(["zone", "set", aged, "--keep-last-max-age", "15"])
         try bed.startPrimary()
 
         // Phase 1: every target resolves.
@@ -146,7 +148,7 @@ struct PrimaryFailurePolicyTests {
         }
         for policy in Self.policies {
             let zone = Self.zone("down", policy)
-            #expect(Self.observe(bed, zone).axfr.rrset(zone, "A") == ["\(zone) 60 IN A 192.0.2.1"], "\(zone) unaffected")
+            #expect(Self.observe(bed, zone).axfr.rrset(zone, "A") == ["\(zone) 2 IN A 192.0.2.1"], "\(zone) unaffected")
         }
         Self.expectFailing(bed, aged, policy: "fail", address: "192.0.2.2", serialBefore: agedSerial)
 

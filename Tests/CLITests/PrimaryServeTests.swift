@@ -5,8 +5,8 @@ import Testing
 @testable import Primary
 
 /// A temporary directory with a `dns-primary` store, an NSD upstream (the "resolver" for ALIAS targets)
-/// and a running `dns-primary serve`, each stopped by PID when the test ends. Store settings that have
-/// no CLI subcommand yet (transfer ACLs, NOTIFY targets, keep-last max age) go through `PrimaryStore`.
+/// and a running `dns-primary serve`, each stopped by PID when the test ends. Everything is set up with
+/// the CLI, as an operator does; `store()` is for reading what the daemon saved.
 final class PrimaryTestBed {
     let directory: URL
     var dir: String { directory.path }
@@ -191,7 +191,7 @@ struct PrimaryServeTests {
         try bed.startUpstream(zones: ["ec2.aws.com": Self.upstreamZone(serial: 1, address: "192.0.2.10")])
         try bed.must(["zone", "import", "search.usa.gov.", Self.seed])
         // A NOTIFY target that never answers: the primary's own retries must not hold anything up.
-        try bed.store().addNotifyTarget(zone: "search.usa.gov.", target: "127.0.0.1:\(try PrimaryTestBed.freePort())", now: Date())
+        try bed.must(["zone", "notify", "add", "search.usa.gov.", "127.0.0.1:\(try PrimaryTestBed.freePort())"])
         try bed.startPrimary()
 
         let short = ["+short"]
@@ -258,7 +258,7 @@ struct PrimaryServeTests {
         try bed.startUpstream(zones: ["ec2.aws.com": Self.upstreamZone(serial: 1, address: "192.0.2.10")])
         try bed.must(["zone", "import", "search.usa.gov.", Self.seed])
         let listener = try LoopbackUDPSocket()
-        try bed.store().addNotifyTarget(zone: "search.usa.gov.", target: "127.0.0.1:\(listener.port)", now: Date())
+        try bed.must(["zone", "notify", "add", "search.usa.gov.", "127.0.0.1:\(listener.port)"])
         try bed.startPrimary()
 
         // The first publication is announced too: a secondary may have missed edits made while we were down.

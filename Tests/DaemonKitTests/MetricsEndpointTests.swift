@@ -2,6 +2,7 @@
 import DNSEdge
 import Foundation
 import Metrics
+import NIOCore
 import Prometheus
 import Testing
 
@@ -23,7 +24,8 @@ struct MetricsEndpointTests {
         }
     }
 
-    static func withServer(_ body: (Int, PrometheusCollectorRegistry, Switch) async throws -> Void) async throws {
+    static func withServer(idleTimeout: TimeAmount = .seconds(10),
+                           _ body: (Int, PrometheusCollectorRegistry, Switch) async throws -> Void) async throws {
         let registry = PrometheusCollectorRegistry()
         withMetricsFactory(PrometheusMetricsFactory(registry: registry)) {
             CountersignMetrics.setSerial(zone: "example.com.", kind: .signed, value: 1_700_000_060)
@@ -32,6 +34,7 @@ struct MetricsEndpointTests {
         let health = Switch()
         var limits = OperationsServer.Limits()
         limits.maxRequestBytes = 4_096
+        limits.idleTimeout = idleTimeout
         let server = OperationsServer(listen: ListenAddress(host: "127.0.0.1", port: 0), registry: registry,
                                       health: { health.current }, limits: limits)
         try await server.start()
@@ -132,6 +135,16 @@ struct MetricsEndpointTests {
             #expect(reply.text.hasPrefix("HTTP/1.1 413"), "\(reply.text.prefix(200))")
             #expect(!reply.text.contains("countersign_"), "no metrics for an oversized request")
             #expect(reply.closed)
+        }
+    }
+
+    @Test func aClientThatGoesQuietIsDisconnected() async throws {
+        try await Self.withServer(idleTimeout: .milliseconds(300)) { port, _, _ in
+            let started = Date()
+            let reply = try RawHTTP.exchange(port: port, send: Array("GET /metrics HTTP/1.1\r\nHost: x\r\n".utf8))
+            #expect(reply.closed, "a request left unfinished does not hold the connection open")
+            #expect(reply.text.isEmpty, "and gets no answer: \(reply.text)")
+            #expect(Date().timeIntervalSince(started) < 4)
         }
     }
 

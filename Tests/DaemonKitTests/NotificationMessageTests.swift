@@ -87,7 +87,7 @@ import Testing
         #expect(parsed["date"] as? String == "Tue, 14 Nov 2023 22:13:20 +0000")
         #expect(parsed["auto"] as? String == "auto-generated")
         #expect(parsed["defects"] as? Int == 0)
-        let body = try #require(parsed["body"] as? String)
+        let body = try #require(parsed["body"] as? String).replacingOccurrences(of: "\r\n", with: "\n")
         #expect(body.hasPrefix(Self.event.summary + "\n"))
         #expect(body.contains("Zone:     example.com.\n"))
         #expect(body.contains("When:     2023-11-14 22:13 UTC\n"))

@@ -42,8 +42,9 @@ enum NotificationFixtures {
     }
 
     static func webhookChannel(_ name: String = "hook", url: String, digestMinutes: Int64 = 0,
-                               minSeverity: OperatorEvent.Severity = .info, zones: [String] = []) -> NotificationChannel {
-        NotificationChannel(name: name, transport: .webhook(WebhookTarget(url: url, secret: try! WebhookSecret(secret), timeout: 5)),
+                               minSeverity: OperatorEvent.Severity = .info, zones: [String] = [],
+                               timeout: Int64 = 5) -> NotificationChannel {
+        NotificationChannel(name: name, transport: .webhook(WebhookTarget(url: url, secret: try! WebhookSecret(secret), timeout: timeout)),
                             minSeverity: minSeverity, zones: zones, digestInterval: digestMinutes * 60)
     }
 

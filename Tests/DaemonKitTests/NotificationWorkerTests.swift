@@ -175,6 +175,8 @@ import Testing
         let worker = h.worker([channel])
         let first = try h.record(2, kind: .zoneResigned, severity: .info)
         h.transport.answer { _, _ in .failed("HTTP 500") }
+        await worker.deliverPendingNow()
+        #expect(h.transport.sent.isEmpty, "the digest waits 5 minutes")
         h.clock.advance(300)
         await worker.deliverPendingNow()
         let attempted = try #require(h.transport.sent.first)

@@ -54,7 +54,8 @@ def main():
             record = {
                 "mail_from": envelope.mail_from,
                 "rcpt_tos": envelope.rcpt_tos,
-                "tls": session.ssl is not None,
+                # STARTTLS sets session.ssl; implicit TLS shows only on the transport.
+                "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
                 "authenticated_as": session.auth_data if isinstance(session.auth_data, str) else None,
                 "data": envelope.content.decode("ascii", errors="replace"),
             }
@@ -67,7 +68,7 @@ def main():
     def authenticator(server, session, envelope, mechanism, auth_data):
         user, _, password = (args.auth or "").partition(":")
         ok = isinstance(auth_data, LoginPassword) and auth_data.login == user.encode() and auth_data.password == password.encode()
-        return AuthResult(success=ok, auth_data=user if ok else None)
+        return AuthResult(success=ok, handled=False, auth_data=user if ok else None)
 
     offered = {m.strip().upper() for m in args.mechanisms.split(",") if m.strip()}
     excluded = [m for m in ("PLAIN", "LOGIN") if m not in offered]

@@ -403,7 +403,9 @@ struct PrimaryStoreTests {
         let result = try temp.store.pool.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
         #expect(result == "ok")
         let applied = try temp.store.pool.read { try Migrations.migrator.appliedMigrations($0) }
-        #expect(applied == ["v1", "v2", "outbox-v1"])
+        // Ours first, then DaemonKit's outbox (whose own migrations grow on their own).
+        #expect(applied == Migrations.migrator.migrations)
+        #expect(applied.starts(with: ["v1", "v2", "outbox-v1"]))
         // Reopening an existing file runs no migration twice and keeps the data.
         let reopened = try PrimaryStore(path: temp.path)
         #expect(try reopened.listZones().map(\.name) == ["example.test."])

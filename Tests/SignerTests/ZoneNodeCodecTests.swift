@@ -88,8 +88,10 @@ import Testing
         }
     }
 
-    /// One A RRset: version, type 1, class IN, TTL 60, one record of 4 bytes.
-    static let aNode: [UInt8] = [1, 0, 1, 0, 1, 0, 0, 0, 60, 0, 1, 0, 4, 192, 0, 2, 1]
+    /// One A RRset: version, one RRset, type 1, class IN, TTL 60, one record of 4 bytes.
+    static let aNode: [UInt8] = [1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 60, 0, 1, 0, 4, 192, 0, 2, 1]
+    /// The same RRset without the node header.
+    static var aRRset: [UInt8] { Array(aNode.dropFirst(3)) }
 
     @Test func craftedBytesDecodeAsExpected() throws {
         let decoded = try ZoneNodeCodec.decode(Self.aNode, owner: "x.example.test.")
@@ -108,25 +110,28 @@ import Testing
     @Test func eachLieIsNamed() {
         expectFailure([], "format version")
         expectFailure([2] + Self.aNode.dropFirst(), "format version 2")
-        expectFailure([1], "no RRsets")
+        expectFailure([1], "RRset count")
+        expectFailure([1, 0, 0], "no RRsets")
+        expectFailure([1, 0, 2] + Self.aRRset, "claims 2 RRsets")
+        expectFailure([1, 0, 1] + Self.aRRset + [0], "1 bytes after the last RRset")
         var zeroCount = Self.aNode
-        zeroCount[10] = 0
-        expectFailure(Array(zeroCount[..<11]), "with no records")
+        zeroCount[12] = 0
+        expectFailure(zeroCount, "with no records")
         var hugeCount = Self.aNode
-        hugeCount[9] = 0xFF
+        hugeCount[11] = 0xFF
         expectFailure(hugeCount, "claims 65281 records")
         var longRData = Self.aNode
-        longRData[12] = 200
+        longRData[14] = 200
         expectFailure(longRData, "truncated")
         var shortRData = Self.aNode
-        shortRData[12] = 3
-        expectFailure(Array(shortRData.dropLast()) + [0, 0], "A")
+        shortRData[14] = 3
+        expectFailure(Array(shortRData.dropLast()) + [0, 0], "truncated")
         // The same RRset twice, and RRsets out of type order.
-        expectFailure(Self.aNode + Self.aNode.dropFirst(), "out of order or repeated")
+        expectFailure([1, 0, 2] + Self.aRRset + Self.aRRset, "out of order or repeated")
         let ns: [UInt8] = [0, 2, 0, 1, 0, 0, 0, 60, 0, 1, 0, 1, 0]
-        expectFailure([1] + ns + Self.aNode.dropFirst(), "out of order or repeated")
+        expectFailure([1, 0, 2] + ns + Self.aRRset, "out of order or repeated")
         // A compression pointer inside stored RDATA that points forward.
-        expectFailure([1, 0, 2, 0, 1, 0, 0, 0, 60, 0, 1, 0, 2, 0xC0, 0x20], "points forward")
+        expectFailure([1, 0, 1, 0, 2, 0, 1, 0, 0, 0, 60, 0, 1, 0, 2, 0xC0, 0x20], "points forward")
     }
 
     @Test func anRRSIGSetMixingCoveredTypesIsRefused() throws {

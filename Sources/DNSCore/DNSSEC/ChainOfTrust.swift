@@ -95,7 +95,7 @@ public struct ChainOfTrust: Sendable {
         case let .established(matching, unmatched):
             var text = "chain of trust established (DS for \(Self.keys(matching)) at the parent)"
             if !unmatched.isEmpty {
-                text += "; the parent also has DS for tag\(unmatched.count > 1 ? "s" : "") \(Self.list(unmatched)), "
+                text += "; the parent also has DS for tag\(unmatched.count > 1 ? "s" : "") \(Self.plain(unmatched)), "
                     + "which match\(unmatched.count > 1 ? "" : "es") none of our keys: remove "
                     + "\(unmatched.count > 1 ? "them" : "it") at the registrar once no resolver needs "
                     + "\(unmatched.count > 1 ? "them" : "it")"
@@ -134,7 +134,11 @@ public struct ChainOfTrust: Sendable {
         }.joined(separator: "\n\n")
     }
 
-    static func list(_ tags: [UInt16]) -> String { "[" + tags.map(String.init).joined(separator: ", ") + "]" }
+    /// `[1, 2]`, as the mismatch sentence shows both sides.
+    static func list(_ tags: [UInt16]) -> String { "[" + plain(tags) + "]" }
+
+    /// `1, 2`.
+    static func plain(_ tags: [UInt16]) -> String { tags.map(String.init).joined(separator: ", ") }
 
     static func keys(_ tags: [UInt16]) -> String {
         tags.count == 1 ? "KSK \(tags[0])" : "KSKs " + tags.map(String.init).joined(separator: ", ")
@@ -200,8 +204,8 @@ public enum ServerChainState: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case let .matching(tags, others):
             "DS for \(ChainOfTrust.keys(tags))"
-                + (others.isEmpty ? "" : ", and DS for tag\(others.count > 1 ? "s" : "") \(ChainOfTrust.list(others)) matching no key")
-        case .mismatch(let tags): "DS for tag\(tags.count > 1 ? "s" : "") \(ChainOfTrust.list(tags)), matching none of our KSKs"
+                + (others.isEmpty ? "" : ", and DS for tag\(others.count > 1 ? "s" : "") \(ChainOfTrust.plain(others)) matching no key")
+        case .mismatch(let tags): "DS for tag\(tags.count > 1 ? "s" : "") \(ChainOfTrust.plain(tags)), matching none of our KSKs"
         case .notPublished: "no DS (delegation without DS)"
         case .notDelegated: "NXDOMAIN (no delegation)"
         case .unusable(let reason): "no usable answer: \(reason)"

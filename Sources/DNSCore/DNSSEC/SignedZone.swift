@@ -13,6 +13,11 @@ public struct SignedZone: Sendable, Equatable {
     var fingerprint: Fingerprint?
     /// For NSEC3 zones, the hashes of the chain in ascending order.
     var nsec3Digests: [NSEC3Hash.Digest]
+    /// After `ZoneSigner.update` or `refresh`: the names whose records (data, signatures, chain) may
+    /// differ from the zone it was made from — a superset of what changed, so a copy elsewhere (a store,
+    /// a serving snapshot) can be brought up to date without comparing the whole zone. Nil after a full
+    /// signing or a restore: everything may have changed.
+    public var changedNames: Set<DomainName>?
 
     init(zone: Zone, nextResign: UInt32, fingerprint: Fingerprint?, nsec3Digests: [NSEC3Hash.Digest]) {
         self.zone = zone

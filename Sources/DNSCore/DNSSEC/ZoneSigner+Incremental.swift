@@ -30,7 +30,9 @@ extension ZoneSigner {
         }
         try update.signPending()
         let nextResign = try update.refreshDue()
-        return SignedZone(zone: update.zone, nextResign: nextResign, fingerprint: fingerprint, nsec3Digests: digests)
+        var result = SignedZone(zone: update.zone, nextResign: nextResign, fingerprint: fingerprint, nsec3Digests: digests)
+        result.changedNames = Set(update.modified)
+        return result
     }
 
     /// Re-signs the signatures of `signed` that are due at `now`: less than `refreshMargin` (plus
@@ -47,7 +49,9 @@ extension ZoneSigner {
         var update = Update(zone: signed.zone)
         update.context = context
         let nextResign = try update.refreshDue()
-        return SignedZone(zone: update.zone, nextResign: nextResign, fingerprint: fingerprint, nsec3Digests: signed.nsec3Digests)
+        var result = SignedZone(zone: update.zone, nextResign: nextResign, fingerprint: fingerprint, nsec3Digests: signed.nsec3Digests)
+        result.changedNames = Set(update.modified)
+        return result
     }
 }
 
@@ -77,6 +81,15 @@ extension ZoneSigner {
         /// Has `node` data besides what the signer generates?
         static func hasData(_ node: [RRset]) -> Bool { node.contains { !SigningRoles.isSignerOwned($0.type) } }
 
+        /// Every name whose node this update wrote (with repeats): what a copy of the zone elsewhere (the
+        /// store, the serving snapshot) must rewrite.
+        var modified: [DomainName] = []
+
+        mutating func setNode(_ name: DomainName, _ node: [RRset]?) {
+            modified.append(name)
+            zone.nodes[name] = node
+        }
+
         mutating func touch(_ name: DomainName, type: RecordType) {
             if touchedSet.insert(name).inserted { touched.append(name) }
             if (type == .NS && name != apex) || type == .DNAME { structural.append(name) }
@@ -88,14 +101,14 @@ extension ZoneSigner {
             for rrset in diff.removed where !SigningRoles.isSignerOwned(rrset.type) {
                 guard var node = zone.nodes[rrset.name] else { continue }
                 node.removeAll { $0.type == rrset.type || ($0.type == .RRSIG && $0.coveredType == rrset.type) }
-                zone.nodes[rrset.name] = node
+                setNode(rrset.name, node)
                 touch(rrset.name, type: rrset.type)
             }
             for rrset in diff.added where !SigningRoles.isSignerOwned(rrset.type) && !rrset.isEmpty {
                 var node = zone.nodes[rrset.name] ?? []
                 node.removeAll { $0.type == .RRSIG && $0.coveredType == rrset.type }
                 Zone.put(rrset, into: &node)
-                zone.nodes[rrset.name] = node
+                setNode(rrset.name, node)
                 touch(rrset.name, type: rrset.type)
             }
             // Names left without data go, NSEC and signatures with them; new names join the order.
@@ -103,7 +116,7 @@ extension ZoneSigner {
             for name in touched {
                 guard let node = zone.nodes[name] else { continue }
                 if !Update.hasData(node) {
-                    zone.nodes[name] = nil
+                    setNode(name, nil)
                     if !newNames.contains(name) { removedNames.append(name) }
                 } else if newNames.contains(name) {
                     inserted.append(name)
@@ -154,7 +167,7 @@ extension ZoneSigner {
                         pending.append(rrset)
                     }
                 }
-                zone.nodes[name] = node
+                setNode(name, node)
             }
         }
 
@@ -183,7 +196,7 @@ extension ZoneSigner {
                     recompute.insert(index)
                 } else if var node = zone.nodes[name], node.contains(where: { $0.type == .NSEC }) {
                     node.removeAll { $0.type == .NSEC || ($0.type == .RRSIG && $0.coveredType == .NSEC) }
-                    zone.nodes[name] = node
+                    setNode(name, node)
                 }
             }
             for name in removedNames { positions.append(zone.sortedIndex(of: name)) }
@@ -236,7 +249,7 @@ extension ZoneSigner {
                 if existing != record {
                     node.removeAll { $0.type == .RRSIG && $0.coveredType == .NSEC }
                     Zone.put(record, into: &node)
-                    zone.nodes[name] = node
+                    setNode(name, node)
                     pending.append(record)
                 } else if !node.contains(where: { $0.type == .RRSIG && $0.coveredType == .NSEC }) {
                     pending.append(record)
@@ -292,7 +305,7 @@ extension ZoneSigner {
                     digests.remove(at: position)
                     predecessorsOf.append(digest)
                     let owner = digest.ownerName(zone: signer)
-                    zone.nodes[owner] = nil
+                    setNode(owner, nil)
                     goneOwners.append(owner)
                 }
             }
@@ -313,7 +326,7 @@ extension ZoneSigner {
                     digest: digest, next: next, types: types ?? [], settings: settings, apex: signer,
                     ttl: context.denialTTL, dnsClass: context.dnsClass)
                 if existing != record || zone.nodes[owner]!.count < 2 {
-                    zone.nodes[owner] = [record]
+                    setNode(owner, [record])
                     pending.append(record)
                 }
             }
@@ -374,7 +387,9 @@ extension ZoneSigner {
             }
             for result in results {
                 switch result {
-                case .success(let signatures): Zone.put(signatures, into: &zone.nodes[signatures.name, default: []])
+                case .success(let signatures):
+                    modified.append(signatures.name)
+                    Zone.put(signatures, into: &zone.nodes[signatures.name, default: []])
                 case .failure(let error): throw error
                 }
             }

@@ -57,6 +57,9 @@ public final class ZoneSnapshot: Sendable {
     let negativeTTL: UInt32
     /// Whether the apex SOA is signed: DO answers then carry RRSIGs and proofs.
     public let isSigned: Bool
+    /// Bytes of `data` no entry points at any more (left behind by `patched`); past a share of the whole,
+    /// the next change rebuilds the snapshot, so memory stays flat from change to change.
+    let deadBytes: Int
 
     struct NodeFlags: OptionSet, Sendable {
         let rawValue: UInt16
@@ -224,6 +227,7 @@ public final class ZoneSnapshot: Sendable {
         self.nsec3Links = links
         self.nsec3Hash = hasher
         self.slots = slots
+        self.deadBytes = 0
         let apexEntries = Int(builder.nodes[0].firstEntry)..<Int(builder.nodes[0].firstEntry) + Int(builder.nodes[0].entryCount)
         let soaIndex = apexEntries.first { builder.entries[$0].type == .SOA && builder.entries[$0].hasData }!
         self.soaEntry = Int32(soaIndex)
@@ -235,6 +239,30 @@ public final class ZoneSnapshot: Sendable {
         } else {
             denial = .none
         }
+    }
+
+    /// The arrays of `base` with the nodes `patched` rewrote (see ZoneSnapshot+Patch.swift).
+    init(patching base: ZoneSnapshot, nodes: [Node], entries: [Entry], data: [UInt8], extras: [Int32], nsec3Links: [NSEC3Link],
+                 soa: SOA, soaEntry: Int32, negativeTTL: UInt32, deadBytes: Int) {
+        origin = base.origin
+        dnsClass = base.dnsClass
+        self.soa = soa
+        denial = base.denial
+        names = base.names
+        self.nodes = nodes
+        self.entries = entries
+        self.data = data
+        self.extras = extras
+        slots = base.slots
+        nsecNodes = base.nsecNodes
+        nsec3Digests = base.nsec3Digests
+        self.nsec3Links = nsec3Links
+        nsec3Hash = base.nsec3Hash
+        otherOwners = base.otherOwners
+        self.soaEntry = soaEntry
+        self.negativeTTL = negativeTTL
+        isSigned = base.isSigned
+        self.deadBytes = deadBytes
     }
 
     /// Number of names in the tree, empty non-terminals included (NSEC3 owners not).
@@ -359,35 +387,40 @@ extension ZoneSnapshot {
             for nodeIndex in nodes.indices {
                 let node = nodes[nodeIndex]
                 for e in Int(node.firstEntry)..<Int(node.firstEntry) + Int(node.entryCount) {
-                    let type = entries[e].type
-                    guard entries[e].hasData, type == .NS || type == .MX || type == .SRV else { continue }
-                    var targets: [Int32] = []
-                    for rdata in ZoneSnapshot.decodeRData(data.bytes, type: type, start: entries[e].start, length: entries[e].length) {
-                        let target: DomainName
-                        switch rdata {
-                        case .ns(let ns): target = ns.target
-                        case .mx(let mx): target = mx.exchange
-                        case .srv(let srv): target = srv.target
-                        default: continue
-                        }
-                        guard target.isSubdomain(of: origin) else { continue }
-                        let index = ZoneSnapshot.find(target.wire, from: 0, slots: slots, nodes: nodes, names: names)
-                        guard index >= 0, !targets.contains(index) else { continue }
-                        let candidate = nodes[Int(index)]
-                        let glue = candidate.stop >= 0 && nodes[Int(candidate.stop)].flags.contains(.cut)
-                            || candidate.flags.contains(.cut)
-                        if glue && type != .NS { continue }
-                        if candidate.stop >= 0 && !glue { continue }  // below a DNAME
-                        let hasAddress = (Int(candidate.firstEntry)..<Int(candidate.firstEntry) + Int(candidate.entryCount))
-                            .contains { (entries[$0].type == .A || entries[$0].type == .AAAA) && entries[$0].hasData }
-                        if hasAddress { targets.append(index) }
-                    }
-                    guard !targets.isEmpty else { continue }
-                    entries[e].extraStart = UInt32(extras.count)
-                    entries[e].extraCount = UInt16(min(targets.count, Int(UInt16.max)))
-                    extras.append(contentsOf: targets.prefix(Int(UInt16.max)))
+                    linkAdditionalTargets(entry: e, slots: slots, origin: origin)
                 }
             }
+        }
+
+        /// The additional-section targets of one entry (nothing unless it is NS, MX or SRV).
+        mutating func linkAdditionalTargets(entry e: Int, slots: [UInt64], origin: DomainName) {
+            let type = entries[e].type
+            guard entries[e].hasData, type == .NS || type == .MX || type == .SRV else { return }
+            var targets: [Int32] = []
+            for rdata in ZoneSnapshot.decodeRData(data.bytes, type: type, start: entries[e].start, length: entries[e].length) {
+                let target: DomainName
+                switch rdata {
+                case .ns(let ns): target = ns.target
+                case .mx(let mx): target = mx.exchange
+                case .srv(let srv): target = srv.target
+                default: continue
+                }
+                guard target.isSubdomain(of: origin) else { continue }
+                let index = ZoneSnapshot.find(target.wire, from: 0, slots: slots, nodes: nodes, names: names)
+                guard index >= 0, !targets.contains(index) else { continue }
+                let candidate = nodes[Int(index)]
+                let glue = candidate.stop >= 0 && nodes[Int(candidate.stop)].flags.contains(.cut)
+                    || candidate.flags.contains(.cut)
+                if glue && type != .NS { continue }
+                if candidate.stop >= 0 && !glue { continue }  // below a DNAME
+                let hasAddress = (Int(candidate.firstEntry)..<Int(candidate.firstEntry) + Int(candidate.entryCount))
+                    .contains { (entries[$0].type == .A || entries[$0].type == .AAAA) && entries[$0].hasData }
+                if hasAddress { targets.append(index) }
+            }
+            guard !targets.isEmpty else { return }
+            entries[e].extraStart = UInt32(extras.count)
+            entries[e].extraCount = UInt16(min(targets.count, Int(UInt16.max)))
+            extras.append(contentsOf: targets.prefix(Int(UInt16.max)))
         }
 
         mutating func keepOtherNSEC3Owners(_ owners: [(name: DomainName, sets: ArraySlice<RRset>)], chained: Set<[UInt8]>) {

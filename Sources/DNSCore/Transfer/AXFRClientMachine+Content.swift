@@ -69,7 +69,7 @@ extension AXFRClientMachine {
         let result = Result(
             zone: zone, dnsClass: dnsClass, records: records, soa: soa, queriedSerial: queriedSerial,
             messageCount: messageCount, byteCount: byteCount, duration: now - startedAt,
-            verifiedWithTSIG: verifier != nil)
+            verifiedWithTSIG: verifier != nil, contentHash: Array(contentDigest.finalize()))
         records = []
         rrsetSizes = [:]
         return .complete(result)

@@ -53,6 +53,7 @@ extension AXFRClientMachine {
             }
         }
         if let error = checkHeader(message, stage: stage, type: .AXFR, first: messageCount == 1) { return .failed(error) }
+        contentDigest.update(data: bytes[2..<(message.tsigOffset ?? bytes.count)])
         return consume(message.answers, stage: stage, now: now)
     }
 

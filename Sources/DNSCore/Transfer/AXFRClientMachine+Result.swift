@@ -16,6 +16,8 @@ extension AXFRClientMachine {
         public let duration: Duration
         /// True when every message was checked against a TSIG key.
         public let verifiedWithTSIG: Bool
+        /// See `AXFRClientMachine.contentDigest`.
+        public let contentHash: [UInt8]
 
         public var serial: SerialNumber { soa.serial }
 

@@ -1,3 +1,4 @@
+import Crypto
 /// The client side of an incoming zone transfer, as a pure state machine: an SOA query, then an AXFR
 /// (RFC 5936) on the same TCP connection, checked message by message. It owns no socket and reads no
 /// clock: the driver feeds it events with the current monotonic time and does what the actions say.
@@ -78,6 +79,10 @@ public struct AXFRClientMachine: Sendable {
     /// AXFR response messages and their bytes (the SOA query's answer is not counted).
     public internal(set) var messageCount = 0
     public internal(set) var byteCount = 0
+    /// SHA-256 over the transfer's messages as sent (IDs and TSIG records left out): equal for two
+    /// transfers of the same content from the same primary, so a poll can tell "unchanged" without
+    /// building and comparing the zone. Different bytes prove nothing (another message split): diff then.
+    var contentDigest = SHA256()
     var records: [ResourceRecord] = []
     var openingSOA: ResourceRecord?
     var openingSOAWire: [UInt8] = []

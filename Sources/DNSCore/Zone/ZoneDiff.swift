@@ -42,6 +42,20 @@ public struct ZoneDiff: Sendable, Equatable {
         self.removed = removed
     }
 
+    /// Compares `old` with `new` at `names` only: the diff of the whole zones when every name whose
+    /// records differ is among them (as `SignedZone.changedNames` promises), at the cost of those names.
+    public init(from old: Zone, to new: Zone, at names: some Collection<DomainName>) {
+        var added: [RRset] = []
+        var removed: [RRset] = []
+        for name in Zone.canonicallySorted(Array(names)) {
+            let oldNode = old.nodes[name] ?? []
+            let newNode = new.nodes[name] ?? []
+            if oldNode != newNode { ZoneDiff.compare(oldNode, newNode, added: &added, removed: &removed) }
+        }
+        self.added = added
+        self.removed = removed
+    }
+
     /// Both nodes are sorted by `Zone.sortKey`: walk them together.
     static func compare(_ old: [RRset], _ new: [RRset], added: inout [RRset], removed: inout [RRset]) {
         var i = 0

@@ -4,8 +4,10 @@
 ///
 /// Layout, all integers big-endian, names uncompressed:
 ///
-///     version (1 byte, = 1)
+///     version (1 byte, = 1) RRset count (2)
 ///     per RRset: type (2) class (2) TTL (4) record count (2), then per record: RDATA length (2) RDATA
+///
+/// The counts make every truncation detectable, even one that falls between two RRsets.
 ///
 /// RRsets are written in the zone's node order (type code, RRSIG sets by covered type) and must come
 /// back in that order. RDATA is kept as written (not canonical), so names inside it keep their case.
@@ -24,6 +26,7 @@ public enum ZoneNodeCodec {
     public static func encode(_ rrsets: [RRset]) -> [UInt8] {
         var writer = WireWriter(compress: false, capacity: 16 + rrsets.count * 64)
         writer.write(formatVersion)
+        writer.write(UInt16(rrsets.count))
         for rrset in rrsets {
             writer.write(rrset.type.rawValue)
             writer.write(rrset.dnsClass.rawValue)
@@ -64,10 +67,16 @@ public enum ZoneNodeCodec {
         do {
             let version = try reader.readUInt8("format version")
             guard version == formatVersion else { throw fail("format version \(version), expected \(formatVersion)") }
-            guard !reader.isAtEnd else { throw fail("no RRsets: a stored node is never empty") }
+            let rrsetCount = Int(try reader.readUInt16("RRset count"))
+            guard rrsetCount > 0 else { throw fail("no RRsets: a stored node is never empty") }
+            // Each RRset takes at least 12 bytes (type, class, TTL, count, one RDATA length).
+            guard rrsetCount * 12 <= reader.remaining else {
+                throw fail("claims \(rrsetCount) RRsets but only \(reader.remaining) bytes follow")
+            }
             var rrsets: [RRset] = []
+            rrsets.reserveCapacity(rrsetCount)
             var previousKey: UInt32?
-            while !reader.isAtEnd {
+            for _ in 0..<rrsetCount {
                 let type = RecordType(try reader.readUInt16("RRset type"))
                 let dnsClass = DNSClass(rawValue: try reader.readUInt16("RRset class"))
                 let ttl = try reader.readUInt32("RRset TTL")
@@ -98,6 +107,7 @@ public enum ZoneNodeCodec {
                 previousKey = key
                 rrsets.append(rrset)
             }
+            guard reader.isAtEnd else { throw fail("\(reader.remaining) bytes after the last RRset") }
             return rrsets
         } catch let error as ZoneNodeCodecError {
             throw error

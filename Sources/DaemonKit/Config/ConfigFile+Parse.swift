@@ -4,9 +4,9 @@ extension ConfigFile {
         var config = ConfigFile(file: file)
         var seenSections: [String: Int] = [:]
         var lineNumber = 0
-        // Split on "\n" only, keeping empty lines so numbers match what an editor shows; a CR of a CRLF
-        // file is whitespace below.
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on line feeds, keeping empty lines so numbers match what an editor shows. "\r\n" is one
+        // Character in Swift, so a CRLF file needs its own case; a stray CR is whitespace below.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             let line = Array(rawLine)
             func fail(_ reason: String) -> ConfigError { ConfigError(file: file, line: lineNumber, reason: reason) }

@@ -41,6 +41,16 @@ final class OperationsHTTPHandler: ChannelInboundHandler {
         }
     }
 
+    /// Nothing read or written for the idle timeout (a client that connected and went quiet, or one
+    /// sending a byte a minute): the connection is closed.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     /// A request the decoder could not parse: `HTTPServerProtocolErrorHandler` has answered 400 by now;
     /// nothing more can be read from this connection, so it is closed.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -87,18 +87,19 @@ package struct EmailMessage: Sendable, Equatable {
 
     // MARK: Encodings
 
-    /// RFC 2047 `=?utf-8?b?...?=` words (folded, each at most 75 characters) when the text is not plain
-    /// printable ASCII; the text itself otherwise. Characters are never split across words.
+    /// The text itself when it is printable ASCII short enough for one 78-character line; otherwise
+    /// RFC 2047 `=?utf-8?b?...?=` words, folded one per line. Characters are never split across words.
     static func encodedHeaderText(_ text: String, nameLength: Int) -> String {
-        if text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) && text.count + nameLength <= 998 {
+        if text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) && text.count + nameLength <= 78 {
             return text
         }
         var words: [String] = []
         var chunk: [UInt8] = []
-        // 75 - "=?utf-8?b?".count - "?=".count = 63 base64 characters, i.e. 45 bytes of text.
+        // 42 bytes of text are 56 base64 characters, a 68-character word: with "Subject: " before it
+        // the first line stays within 78 characters, and every word within RFC 2047's 75.
         for character in text {
             let bytes = Array(String(character).utf8)
-            if chunk.count + bytes.count > 45 {
+            if chunk.count + bytes.count > 42 {
                 words.append(encodedWord(chunk))
                 chunk = []
             }

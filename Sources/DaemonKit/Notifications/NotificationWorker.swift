@@ -290,7 +290,7 @@ package actor NotificationWorker {
 
     static func disabledNotice(_ channel: NotificationChannel, reason: String, now: Int64) -> OperatorEvent {
         OperatorEvent(
-            kind: .channelDisabled, severity: .warning, zone: nil, time: now,
+            kind: .channelDisabled, severity: .critical, zone: nil, time: now,
             summary: "webhook '\(channel.name)' disabled: \(channel.target) answered \(reason.prefix(80)); "
                 + "nothing more is sent to it until its URL changes in the configuration",
             details: ["channel": channel.name, "url": channel.target, "reason": reason])

@@ -78,6 +78,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let promise: EventLoopPromise<SMTPClientMachine.Result>
     private var errorText: String?
     private var completed = false
+    private var startedTLS = false
     /// Set by the deadline before it closes the channel: the seconds allowed.
     var timedOut: Int64?
 
@@ -96,7 +97,9 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
+        // Only the handshake this handler started (STARTTLS); implicit TLS completes before the greeting.
+        if startedTLS, let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent {
+            startedTLS = false
             perform(machine.event(.tlsEstablished), context: context)
         }
         context.fireUserInboundEventTriggered(event)
@@ -136,6 +139,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
                 guard let tls else { throw NotificationError(channel: nil, stage: .smtp, reason: "no TLS context") }
                 let handler = try NIOSSLClientHandler(context: tls, serverHostname: serverHostname)
                 try context.pipeline.syncOperations.addHandler(handler, position: .first)
+                startedTLS = true
             } catch {
                 errorText = "cannot start TLS: \(error)"
                 context.close(promise: nil)

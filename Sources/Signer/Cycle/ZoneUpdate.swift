@@ -54,14 +54,13 @@ struct ZoneUpdate: Sendable {
             let contentDiff = ZoneDiff(from: current.unsigned, to: transfer)
             if contentDiff.isEmpty { return .unchanged }
 
-            // The signed zone carries its own serial: diff the signing inputs, each with its signed serial.
+            // The signed zone carries its own serial: the content diff with the SOA change rewritten to go
+            // from our old signed serial to the new one.
             let oldSerial = current.signed.zone.serial
             let serial = Self.signedSerial(previous: oldSerial, unsigned: transfer.serial, policy: serialPolicy, now: now)
-            let before = Self.withSerial(current.unsigned, oldSerial ?? serial)
-            let after = Self.withSerial(transfer, serial)
-            let diff = ZoneDiff(from: before, to: after)
+            let diff = Self.signingDiff(contentDiff, from: current.unsigned, to: transfer, oldSerial: oldSerial ?? serial, newSerial: serial)
             let signed = try ZoneSigner.update(current.signed, applying: diff, keys: keys, policy: policy, now: now)
-            let signedDiff = ZoneDiff(from: current.signed.zone, to: signed.zone)
+            let signedDiff = Self.signedDiff(from: current.signed, to: signed)
             let failures = ZoneVerifier.verifyChanges(signed.zone, names: Self.names(in: signedDiff), now: now)
             if let reason = Self.describe(failures) { return .signingFailed(reason) }
             return .changed(Change(
@@ -79,12 +78,15 @@ struct ZoneUpdate: Sendable {
             let oldSerial = current.signed.zone.serial
             let serial = Self.signedSerial(previous: oldSerial, unsigned: current.unsigned.serial, policy: serialPolicy, now: now)
             var signed = current.signed
+            var touched: Set<DomainName>? = []
             if serial != oldSerial {
-                let diff = ZoneDiff(from: Self.withSerial(current.unsigned, oldSerial ?? serial), to: Self.withSerial(current.unsigned, serial))
+                let diff = Self.signingDiff(ZoneDiff(), from: current.unsigned, to: current.unsigned, oldSerial: oldSerial ?? serial, newSerial: serial)
                 signed = try ZoneSigner.update(signed, applying: diff, keys: keys, policy: policy, now: now)
+                touched = signed.changedNames
             }
             signed = try ZoneSigner.refresh(signed, keys: keys, policy: policy, now: now)
-            let signedDiff = ZoneDiff(from: current.signed.zone, to: signed.zone)
+            if let names = signed.changedNames, let earlier = touched { signed.changedNames = names.union(earlier) } else { signed.changedNames = nil }
+            let signedDiff = Self.signedDiff(from: current.signed, to: signed)
             let failures = ZoneVerifier.verifyChanges(signed.zone, names: Self.names(in: signedDiff), now: now)
             if let reason = Self.describe(failures) { return .signingFailed(reason) }
             return .changed(Change(
@@ -103,6 +105,28 @@ struct ZoneUpdate: Sendable {
             return policy == .unixtime ? SerialNumber(now) : (unsigned ?? SerialNumber(1))
         }
         return previous.next(atLeast: policy == .unixtime ? SerialNumber(now) : previous)
+    }
+
+    /// `content` (between two transfers) with the apex SOA change replaced by one between the signed
+    /// serials, so the incremental signer sees exactly what the signed zone must change.
+    static func signingDiff(_ content: ZoneDiff, from old: Zone, to new: Zone, oldSerial: SerialNumber, newSerial: SerialNumber) -> ZoneDiff {
+        let apex = new.origin
+        var diff = content
+        diff.removed.removeAll { $0.type == .SOA && $0.name == apex }
+        diff.added.removeAll { $0.type == .SOA && $0.name == apex }
+        if let before = withSerial(old, oldSerial).rrset(at: apex, type: .SOA),
+           let after = withSerial(new, newSerial).rrset(at: apex, type: .SOA), before != after {
+            diff.removed.insert(before, at: 0)
+            diff.added.insert(after, at: 0)
+        }
+        return diff
+    }
+
+    /// Between two signed versions: at the names the signer says it touched when it says so, else the
+    /// whole zones.
+    static func signedDiff(from old: SignedZone, to new: SignedZone) -> ZoneDiff {
+        if let names = new.changedNames { return ZoneDiff(from: old.zone, to: new.zone, at: names) }
+        return ZoneDiff(from: old.zone, to: new.zone)
     }
 
     /// `zone` with its SOA serial replaced.

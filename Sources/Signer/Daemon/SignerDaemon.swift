@@ -1,3 +1,4 @@
+import DaemonKit
 import DNSCore
 import DNSEdge
 import Foundation
@@ -137,5 +138,12 @@ actor SignerDaemon {
     }
 
     func worker(_ zone: DomainName) -> ZoneWorker? { workers[zone]?.worker }
+
+    /// Every zone's health, for `/healthz`.
+    func health(since: Int64) async -> HealthReport {
+        var inputs: [ZoneHealthInput] = []
+        for (_, entry) in workers { inputs.append(await entry.worker.healthInput(since: since)) }
+        return HealthReport.evaluate(zones: inputs, now: now())
+    }
     var zoneNames: [DomainName] { Array(workers.keys) }
 }

@@ -98,6 +98,33 @@ actor ZoneWorker {
 
     var status: (phase: ZoneCycle.Phase, failures: Int, expired: Bool) { (machine.phase, machine.failures, machine.isExpired) }
 
+    /// What `/healthz` judges this zone by.
+    func healthInput(since: Int64) -> ZoneHealthInput {
+        ZoneHealthInput(
+            zone: origin.text, earliestSignatureExpiry: machine.published?.earliestExpiry,
+            refreshMargin: Int64(config.signingPolicy.refreshMargin), expired: machine.isExpired,
+            lastSuccess: machine.lastSuccess, since: since,
+            maxSilence: Int64(max(1, config.pollSeconds)) * 10 + 300)
+    }
+
+    /// The poll in the metrics: by result, refusals by guard, the time of the last good transfer.
+    static func count(_ outcome: ZoneCycle.PollOutcome, zone: String, at time: Int64) {
+        switch outcome {
+        case .unchanged:
+            CountersignMetrics.pollFinished(zone: zone, result: .unchanged, at: time)
+        case .published:
+            CountersignMetrics.pollFinished(zone: zone, result: .changed, at: time)
+        case .refused(let guardName, _):
+            CountersignMetrics.pollFinished(zone: zone, result: .refused, at: time)
+            CountersignMetrics.transferRefused(zone: zone, reason: .init(rawValue: guardName))
+        case .failed:
+            CountersignMetrics.pollFinished(zone: zone, result: .failed, at: time)
+        case .signingFailed:
+            CountersignMetrics.pollFinished(zone: zone, result: .signingFailed, at: time)
+            CountersignMetrics.transferRefused(zone: zone, reason: .verificationFailed)
+        }
+    }
+
     // MARK: Carrying out actions
 
     private func execute(_ initial: [ZoneCycle.Action]) async {
@@ -111,9 +138,11 @@ actor ZoneWorker {
                 queue += await resign()
             case .stopServing:
                 served.setUnavailable(origin, true)
+                CountersignMetrics.setExpired(zone: origin.text, true)
                 logger.critical("zone expired: SOA expire passed without a successful poll; answering SERVFAIL", metadata: meta())
             case .resumeServing:
                 served.setUnavailable(origin, false)
+                CountersignMetrics.setExpired(zone: origin.text, false)
                 logger.notice("zone served again after a successful poll", metadata: meta())
             case .alert(let alert):
                 // Alerts outside a poll or re-signing (expiry at a tick) are recorded on their own.
@@ -134,8 +163,20 @@ actor ZoneWorker {
         }
         state.lastPollAt = startedAt
         let transfer: Zone
+        let contentHash: [UInt8]
         do {
-            transfer = try await fetch()
+            let result = try await fetch()
+            contentHash = result.contentHash
+            // The same bytes as the version we serve: nothing to build, compare or sign.
+            if let current, contentHash == state.unsignedHash {
+                state.lastSuccessAt = now()
+                state.lastPollResult = "unchanged (serial \(result.serial), same content hash)"
+                logger.info("poll finished", metadata: meta([
+                    "result": "\(state.lastPollResult!)", "total_s": "\(Self.seconds(clock.now - began))",
+                ]))
+                return finishPoll(.unchanged(published(current.signed, unsigned: current.unsigned)), change: nil)
+            }
+            transfer = result.makeZone()
         } catch {
             let reason = "\(error)"
             logger.warning("poll failed", metadata: meta(["reason": "\(reason)"]))
@@ -167,6 +208,7 @@ actor ZoneWorker {
         switch outcome {
         case .unchanged:
             state.lastSuccessAt = unixNow
+            state.unsignedHash = contentHash
             state.lastPollResult = "unchanged (serial \(transfer.serial.map { "\($0)" } ?? "-"))"
             guard let current else { return finishPoll(.failed(reason: "nothing published yet"), change: nil) }
             return finishPoll(.unchanged(published(current.signed, unsigned: current.unsigned)), change: nil)
@@ -181,6 +223,7 @@ actor ZoneWorker {
             logger.error("signing failed; nothing published", metadata: meta(["reason": "\(reason)"]))
             return finishPoll(.signingFailed(reason: reason), change: nil)
         case .changed(let change):
+            state.unsignedHash = contentHash
             state.lastSuccessAt = unixNow
             state.lastChangeAt = unixNow
             state.lastChangeSummary = change.summary.sentence
@@ -192,6 +235,7 @@ actor ZoneWorker {
     /// Tells the machine, then stores the result with the events it reports, then serves it.
     private func finishPoll(_ outcome: ZoneCycle.PollOutcome, change: ZoneUpdate.Change?) -> [ZoneCycle.Action] {
         let previousSerial = current?.signed.zone.serial
+        Self.count(outcome, zone: origin.text, at: now())
         let actions = machine.event(.pollFinished(now: now(), outcome))
         var events = actions.compactMap { action -> OperatorEvent? in
             if case .alert(let alert) = action { return event(for: alert) }
@@ -258,19 +302,38 @@ actor ZoneWorker {
         } catch {
             logger.critical("cannot store the new version; keeping the old one", metadata: meta(["reason": "\(error)"]))
             state.lastPollResult = "not stored: \(error)"
+            state.unsignedHash = nil  // the stored copy is the old one: compare in full next time
             return
         }
         if change.usedOverride { config.acceptNext = false }
         do {
-            try served.publish(change.signed.zone)
+            try served.publish(change.signed.zone, changedNames: change.signed.changedNames)
         } catch {
             logger.critical("cannot serve the new version", metadata: meta(["reason": "\(error)"]))
             return
         }
+        if current == nil || current?.unsigned.soa?.expire != change.unsigned.soa?.expire { warnAboutMargin(change.unsigned) }
+        CountersignMetrics.zoneSigned(zone: origin.text, reason: current == nil ? .initial : change.summary.isEmpty ? .refresh : .change)
+        if let serial = newState.unsignedSerial { CountersignMetrics.setSerial(zone: origin.text, kind: .unsigned, value: serial) }
+        if let serial = newState.signedSerial { CountersignMetrics.setSerial(zone: origin.text, kind: .signed, value: serial) }
+        if let expiry = newState.earliestExpiry { CountersignMetrics.setEarliestSignatureExpiry(zone: origin.text, at: expiry) }
         state = newState
         current = ZoneUpdate.Current(unsigned: change.unsigned, signed: change.signed)
         let soa = change.signed.zone.rrset(at: origin, type: .SOA)?.records.first
         Task { [downstream, origin] in await downstream.announce(origin, soa: soa) }
+    }
+
+    /// A secondary may serve our zone for SOA expire after its last transfer, and a resolver cache it for
+    /// the largest TTL after that: signatures re-signed with less margin than both can expire in their hands.
+    private func warnAboutMargin(_ unsigned: Zone) {
+        let margin = Int64(config.signingPolicy.refreshMargin)
+        let expire = Int64(unsigned.soa?.expire ?? 0)
+        let largestTTL = Int64(unsigned.rrsets.lazy.map(\.ttl).max() ?? 0)
+        if margin < expire + largestTTL {
+            logger.warning("the re-signing margin is shorter than SOA expire plus the largest TTL: secondaries and caches may hold expired signatures", metadata: meta([
+                "margin_s": "\(margin)", "soa_expire_s": "\(expire)", "largest_ttl_s": "\(largestTTL)",
+            ]))
+        }
     }
 
     private func commitState(events: [OperatorEvent]) {
@@ -282,7 +345,7 @@ actor ZoneWorker {
     }
 
     /// Tries each primary in turn; the first complete transfer wins.
-    private func fetch() async throws -> Zone {
+    private func fetch() async throws -> TransferResult {
         let key = try config.tsigKeyName.flatMap { try store.tsigKey(named: $0) }
         if config.tsigKeyName != nil && key == nil {
             throw SignerError.unknownTSIGKey(config.tsigKeyName!)
@@ -290,8 +353,7 @@ actor ZoneWorker {
         var errors: [String] = []
         for primary in config.primaries {
             do {
-                let result = try await transfers.transfer(zone: origin, from: primary, tsigKey: key, timeout: .seconds(120))
-                return result.makeZone()
+                return try await transfers.transfer(zone: origin, from: primary, tsigKey: key, timeout: .seconds(120))
             } catch {
                 errors.append("\(primary): \(error)")
             }

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""A hidden primary whose zone the test rewrites between steps (Python 3 + dnspython), for the signer's
+guard tests (Tests/CLITests/SignerGuardTests.swift).
+
+It answers SOA queries and AXFR over TCP on 127.0.0.1, the way a primary does for `dns-signer`'s
+client (an SOA query, then the AXFR, on one connection). Every query re-reads --scenario, a JSON file
+the test replaces atomically (write + rename) between steps:
+
+  {
+    "name": "missing-apex-ns",              label written to --served-file for each AXFR asked for
+    "records": [[owner, ttl, type, rdata]], the zone, SOA first; any type dnspython parses, including
+                                            RFC 3597 generic ones ("TYPE65401", "\\# 4 c0000201")
+    "soaMiddle": "SOA rdata",               optional: a different SOA is put in the middle of the stream,
+                                            with more records after it (a stream spliced from two versions)
+    "perMessage": 100                       optional: records per AXFR message
+  }
+
+Each record goes out as its own RRset entry, so an RRset of thousands of records is split across
+messages as real primaries do. The served file gets one line per AXFR query ("name"), so a test can
+wait for "the signer has polled this version N times" instead of sleeping. The process exits by
+itself after --lifetime seconds; the test stops it by PID before that.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, required=True, help="TCP port on 127.0.0.1 (0: any free port)")
+    parser.add_argument("--scenario", required=True, help="JSON file re-read on every query")
+    parser.add_argument("--served-file", help="one line per AXFR query: the scenario's name")
+    parser.add_argument("--ready-file", help="receives the port once the socket listens")
+    parser.add_argument("--lifetime", type=float, default=120.0, help="seconds before the process exits")
+    return parser.parse_args()
+
+
+def read_exact(conn, n):
+    data = b""
+    while len(data) < n:
+        chunk = conn.recv(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def send_frame(conn, wire):
+    conn.sendall(struct.pack("!H", len(wire)) + wire)
+
+
+def to_rrset(record):
+    owner, ttl, rtype, text = record
+    return dns.rrset.from_text(owner, int(ttl), "IN", rtype, text)
+
+
+class Primary:
+    def __init__(self, args):
+        self.args = args
+        self.served_lock = threading.Lock()
+
+    def scenario(self):
+        with open(self.args.scenario) as source:
+            return json.load(source)
+
+    def serve(self, conn):
+        conn.settimeout(30)
+        try:
+            while True:
+                header = read_exact(conn, 2)
+                if header is None:
+                    return
+                wire = read_exact(conn, struct.unpack("!H", header)[0])
+                if wire is None:
+                    return
+                query = dns.message.from_wire(wire)
+                scenario = self.scenario()
+                qtype = query.question[0].rdtype
+                if qtype == dns.rdatatype.SOA:
+                    response = dns.message.make_response(query)
+                    response.flags |= dns.flags.AA
+                    response.answer.append(to_rrset(scenario["records"][0]))
+                    send_frame(conn, response.to_wire())
+                elif qtype == dns.rdatatype.AXFR:
+                    self.transfer(conn, query, scenario)
+                else:
+                    response = dns.message.make_response(query)
+                    response.set_rcode(dns.rcode.NOTIMP)
+                    send_frame(conn, response.to_wire())
+        except (OSError, ValueError, dns.exception.DNSException) as error:
+            print(f"scripted_primary: connection ended: {error}", file=sys.stderr, flush=True)
+        finally:
+            try:
+                conn.close()
+            except OSError:
+                pass
+
+    def transfer(self, conn, query, scenario):
+        # Counted when asked, before any byte goes out: a client that hangs up on a broken stream
+        # still counts as a poll.
+        if self.args.served_file:
+            with self.served_lock, open(self.args.served_file, "a") as out:
+                out.write(scenario.get("name", "?") + "\n")
+        stream = [to_rrset(record) for record in scenario["records"]]
+        soa = stream[0]
+        if scenario.get("soaMiddle"):
+            spliced = to_rrset((soa.name.to_text(), soa.ttl, "SOA", scenario["soaMiddle"]))
+            stream.insert(max(1, len(stream) // 2), spliced)
+        stream.append(soa)
+        per = int(scenario.get("perMessage", 100))
+        for index in range(0, len(stream), per):
+            response = dns.message.make_response(query)
+            response.flags |= dns.flags.AA
+            if index > 0:
+                response.question = []
+            response.answer = stream[index:index + per]
+            send_frame(conn, response.to_wire())
+        print(f"scripted_primary: served {scenario.get('name', '?')} ({len(stream)} records)",
+              file=sys.stderr, flush=True)
+
+
+def main():
+    # A parent's worker thread may have signals blocked, and exec keeps the mask: unblock SIGTERM and
+    # SIGINT so the test can stop this process by PID.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    signal.signal(signal.SIGINT, lambda *_: os._exit(0))
+    args = parse_args()
+    primary = Primary(args)
+    threading.Timer(args.lifetime, lambda: os._exit(0)).start()
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", args.port))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    if args.ready_file:
+        tmp = args.ready_file + ".tmp"
+        with open(tmp, "w") as out:
+            out.write(f"{port}\n")
+        os.rename(tmp, args.ready_file)
+    print(f"scripted_primary: listening on 127.0.0.1:{port}", file=sys.stderr, flush=True)
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=primary.serve, args=(conn,), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
