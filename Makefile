@@ -12,8 +12,8 @@ SWIFT_TEST_FLAGS ?=
 
 help:
 	@echo "make test    install the test tools (Debian, as root) and run every test"
-	@echo "make demo    run scripts/demo.sh"
-	@echo "make bench   CoreBench, then signing and serving beside BIND/ldns/Knot/NSD (bench/README.md; DURATION=20)"
+	@echo "make demo    both tiers on loopback with the example zone: DNSKEY, DS, validated answers, a moved load balancer"
+	@echo "make bench   CoreBench, signing, serving, the primary's AXFR vs PowerDNS, the signer cycle (bench/README.md)"
 	@echo "make fuzz    run each libFuzzer target for FUZZ_SECONDS (default 60); crashes go to fuzz-artifacts/"
 	@echo "make build   debug build of every target"
 	@echo "make clean   remove build outputs and fuzz artifacts"
@@ -29,7 +29,7 @@ test: deps
 	$(SWIFT) test $(SWIFTPM_FLAGS) $(SWIFT_TEST_FLAGS)
 
 demo:
-	scripts/demo.sh
+	SWIFT="$(SWIFT)" SWIFTPM_FLAGS="$(SWIFTPM_FLAGS)" scripts/demo.sh
 
 bench:
 	SWIFT="$(SWIFT)" SWIFTPM_FLAGS="$(SWIFTPM_FLAGS)" bench/run.sh

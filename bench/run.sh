@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # bench/run.sh: the whole `make bench`, in order: CoreBench (DNSCore's own rates), bench/sign.sh (offline
 # signing beside dnssec-signzone, ldns-signzone, kzonesign), bench/serve.sh (serving beside NSD and
-# Knot) and bench/primary.sh (AXFR with ALIAS expanded, beside PowerDNS). About 14 minutes on 2 cores
+# Knot), bench/primary.sh (AXFR with ALIAS expanded, beside PowerDNS) and bench/cycle.sh (the signer's
+# poll and one-record change on 100k names, beside dnssec-signzone -n 2). About 17 minutes on 2 cores
 # with the defaults.
 #
-# Knobs: DURATION [20] seconds of dnsperf per server and layout; STAGES ["core sign serve primary"];
+# Knobs: DURATION [20] seconds of dnsperf per server and layout; STAGES ["core sign serve primary cycle"];
 #        BENCH_ROOT [/tmp/countersign-bench]; RESULTS [$BENCH_ROOT/results]; the knobs of sign.sh and
 #        serve.sh pass through. Tables go to stdout and to $RESULTS/bench.md.
 set -u
 source "$(dirname "$0")/common.sh"
 : "${DURATION:=20}"
-: "${STAGES:=core sign serve primary}"
+: "${STAGES:=core sign serve primary cycle}"
 export DURATION SWIFT SWIFTPM_FLAGS BENCH_ROOT RESULTS ORIGIN NAMES STEP_TIMEOUT SHARED_BENCH
 
 # Fail early, before any build, when the shared generator is not there.
@@ -41,12 +42,13 @@ for stage in $STAGES; do
         sign) "$BENCH_HOME/sign.sh" || die "bench/sign.sh failed" ;;
         serve) "$BENCH_HOME/serve.sh" || die "bench/serve.sh failed" ;;
         primary) "$BENCH_HOME/primary.sh" || die "bench/primary.sh failed" ;;
-        *) die "unknown stage $stage (core, sign, serve, primary)" ;;
+        cycle) "$BENCH_HOME/cycle.sh" || die "bench/cycle.sh failed" ;;
+        *) die "unknown stage $stage (core, sign, serve, primary, cycle)" ;;
     esac
     echo
 done
 
-for f in corebench sign serve primary; do
+for f in corebench sign serve primary cycle; do
     case " $STAGES " in *" ${f/corebench/core} "*) { cat "$RESULTS/$f.md"; echo; } >>"$OUT" ;; esac
 done
 echo "- Load average at the end: $(loadavg); whole run $(( $(date +%s) - T0 )) s." | tee -a "$OUT"

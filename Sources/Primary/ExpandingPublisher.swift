@@ -203,7 +203,20 @@ actor ExpandingPublisher {
 
     private func finished(_ key: AliasKey, _ lookup: AliasLookup) {
         inFlight.remove(key)
+        CountersignMetrics.aliasResolved(zone: "", result: Self.metricResult(lookup))
         cache.record(lookup, for: key, now: UInt64(max(0, Date().timeIntervalSince1970)))
+    }
+
+    /// The lookup as a metrics label (targets are shared between zones: counted daemon-wide).
+    static func metricResult(_ lookup: AliasLookup) -> CountersignMetrics.AliasResult {
+        switch lookup {
+        case .resolved(let addresses): return addresses.rdatas.isEmpty ? .nodata : .resolved
+        case .failed(.timeout): return .timeout
+        case .failed(.nxdomain): return .nxdomain
+        case .failed(.serverFailure): return .servfail
+        case .failed(.cnameLoop), .failed(.cnameChainTooLong): return .cnameLoop
+        case .failed: return .error
+        }
     }
 
     // MARK: One zone

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DaemonKit
 import DNSCore
 import DNSEdge
 import Foundation
@@ -23,8 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(name: .long, help: "Address and port to listen on. Repeatable.")
-    var listen: [String] = ["127.0.0.1:53"]
+    @Option(name: .long, help: "Address and port to listen on. Repeatable. Default 127.0.0.1:53.")
+    var listen: [String] = []
 
     @Option(name: .long, help: "Resolver for ALIAS targets, ADDR[:PORT]. Repeatable. Default: the nameservers in /etc/resolv.conf.")
     var resolver: [String] = []
@@ -34,51 +35,64 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Default: loopback only."))
     var allowTransfer: [String] = []
 
-    @Option(name: .long, help: "Upper bound, in seconds, on the age of an ALIAS answer: targets are looked up again before their TTL runs out, and at least this often.")
-    var refresh: Int = 30
+    @Option(name: .long, help: "Upper bound, in seconds, on the age of an ALIAS answer: targets are looked up again before their TTL runs out, and at least this often. Default 30.")
+    var refresh: Int?
 
-    @Option(name: .customLong("retry"), help: "Seconds between lookups of an ALIAS target that failed.")
-    var retry: Int = 5
+    @Option(name: .customLong("retry"), help: "Seconds between lookups of an ALIAS target that failed. Default 5.")
+    var retry: Int?
 
-    @Option(help: "Event-loop threads answering queries.")
-    var threads: Int = 2
+    @Option(help: "Event-loop threads answering queries. Default 2.")
+    var threads: Int?
+
+    @Option(name: .customLong("metrics-listen"), help: "Serve Prometheus /metrics and /healthz over HTTP here, ADDR[:PORT].")
+    var metricsListen: String?
+
+    @Option(name: .customLong("log-format"), help: "text (one line per event) or json (JSON lines).")
+    var logFormat: PrimaryServeSettings.LogFormat?
 
     func run() async throws {
-        let addresses = try listen.map { text in
-            do { return try ListenAddress(parsing: text) } catch { throw ValidationError("--listen \(text): \(error)") }
-        }
-        let resolvers = try (resolver.isEmpty ? Self.systemResolvers() : resolver).map { text in
-            do { return try ListenAddress(parsing: text) } catch { throw ValidationError("--resolver \(text): \(error)") }
-        }
-        guard !resolvers.isEmpty else { throw ValidationError("no --resolver given and none in /etc/resolv.conf") }
-        let acl = try allowTransfer.isEmpty ? TransferACL.loopbackOnly : TransferACL(rules: allowTransfer.map { text in
-            do { return try TransferACL.Rule(parsing: text) } catch { throw ValidationError("--allow-transfer \(text): \(error)") }
-        })
-        guard refresh >= 1 else { throw ValidationError("--refresh must be at least 1 second") }
-        guard retry >= 1 else { throw ValidationError("--retry must be at least 1 second") }
+        let settings = try PrimaryServeSettings.resolve(store: store, flags: .init(
+            listen: listen, resolver: resolver, refresh: refresh, retry: retry, threads: threads,
+            allowTransfer: allowTransfer, logFormat: logFormat, metricsListen: metricsListen))
+        _ = LogSetup.bootstrap(format: settings.logFormat == .json ? .json : .text)
+        let registry = Telemetry.bootstrap()
         let logger = Logger(label: "countersign.primary")
         let served = try ServedZones([])
         let handler = PrimaryRequestHandler(
-            router: DNSRequestRouter(served: served, transfers: ZoneTransferResponder(zones: served, acl: acl), logger: logger),
+            router: DNSRequestRouter(served: served, transfers: ZoneTransferResponder(zones: served, acl: settings.transferACL), logger: logger),
             logger: logger)
         let notifier = NotifySender(logger: logger)
-        var settings = ExpandingPublisher.Settings()
-        settings.refresh = UInt64(refresh)
-        settings.retryAfter = UInt64(retry)
-        settings.defaultACL = acl
+        var publisherSettings = ExpandingPublisher.Settings()
+        publisherSettings.refresh = UInt64(settings.refresh)
+        publisherSettings.retryAfter = UInt64(settings.retry)
+        publisherSettings.defaultACL = settings.transferACL
+        let zoneStore = try PrimaryStore(path: settings.database)
         let publisher = ExpandingPublisher(
-            store: try store.open(), served: served, resolver: UpstreamResolver(resolvers: resolvers), handler: handler,
-            notifier: notifier, settings: settings, logger: logger)
-        let server = DNSServer(configuration: DNSServerConfiguration(listen: addresses), handler: handler, threads: max(1, threads))
+            store: zoneStore, served: served, resolver: UpstreamResolver(resolvers: settings.resolvers), handler: handler,
+            notifier: notifier, settings: publisherSettings, logger: logger)
+        let server = DNSServer(
+            configuration: DNSServerConfiguration(listen: settings.listen), handler: CountingRequestHandler(handler),
+            threads: settings.threads)
         // Listen first: until a zone's first expansion is published, its queries are refused rather than
         // the whole server being unreachable while targets resolve.
         try await server.start()
-        logger.info("listening", metadata: ["listeners": "\(server.listeners.map(\.description).joined(separator: ", "))"])
+        logger.info("listening", metadata: [
+            "listeners": "\(server.listeners.map(\.description).joined(separator: ", "))", "database": "\(settings.database)",
+        ])
+        var operations: OperationsServer?
+        if let address = settings.metricsListen {
+            let http = OperationsServer(listen: address, registry: registry, health: { Self.health(zoneStore) }, logger: logger)
+            try await http.start()
+            logger.info("metrics and health", metadata: ["listen": "\(address)"])
+            operations = http
+        }
         await publisher.start()
+        // A quarter of a second between looks at the store: an edit made with the CLI is served and
+        // announced (NOTIFY) well within a second.
         let loop = Task {
             while !Task.isCancelled {
                 await publisher.cycle()
-                try? await Task.sleep(for: .seconds(1))
+                try? await Task.sleep(for: .milliseconds(250))
             }
         }
         await SignalWait.untilTerminated()
@@ -86,6 +100,20 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("stopping")
         notifier.cancelAll()
         await server.stop()
+        await operations?.stop()
+    }
+
+    /// The primary is unhealthy when it cannot read its store, or when a zone's transfers are blocked
+    /// because an ALIAS target fails under the `fail` policy (its secondaries get SERVFAIL).
+    static func health(_ store: PrimaryStore) -> HealthReport {
+        do {
+            let zones = try store.versions().keys.sorted()
+            let blocked = try store.aliasHealth().filter { $0.value == .blocked }.keys.sorted()
+            return HealthReport(problems: blocked.map { .daemon("zone \($0): ALIAS targets fail; transfers answered SERVFAIL") },
+                                zonesChecked: zones.count)
+        } catch {
+            return HealthReport(problems: [.daemon("cannot read the store: \(error)")])
+        }
     }
 
     /// `nameserver` lines of /etc/resolv.conf.

@@ -89,9 +89,10 @@ import Testing
     }
 
     /// One A RRset: version, one RRset, type 1, class IN, TTL 60, one record of 4 bytes.
-    static let aNode: [UInt8] = [1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 60, 0, 1, 0, 4, 192, 0, 2, 1]
+    static let aNode: [UInt8] = [1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 60, 0, 0, 0, 1, 0, 0, 0, 4, 192, 0, 2, 1]
     /// The same RRset without the node header.
-    static var aRRset: [UInt8] { Array(aNode.dropFirst(3)) }
+    static var aRRset: [UInt8] { Array(aNode.dropFirst(5)) }
+    static func node(_ count: UInt8, _ rrsets: [UInt8]...) -> [UInt8] { [1, 0, 0, 0, count] + rrsets.flatMap { $0 } }
 
     @Test func craftedBytesDecodeAsExpected() throws {
         let decoded = try ZoneNodeCodec.decode(Self.aNode, owner: "x.example.test.")
@@ -110,28 +111,28 @@ import Testing
     @Test func eachLieIsNamed() {
         expectFailure([], "format version")
         expectFailure([2] + Self.aNode.dropFirst(), "format version 2")
-        expectFailure([1], "RRset count")
-        expectFailure([1, 0, 0], "no RRsets")
-        expectFailure([1, 0, 2] + Self.aRRset, "claims 2 RRsets")
-        expectFailure([1, 0, 1] + Self.aRRset + [0], "1 bytes after the last RRset")
+        expectFailure([1, 0, 0], "RRset count")
+        expectFailure(Self.node(0), "no RRsets")
+        expectFailure(Self.node(2, Self.aRRset), "claims 2 RRsets")
+        expectFailure(Self.node(1, Self.aRRset, [0]), "1 bytes after the last RRset")
         var zeroCount = Self.aNode
-        zeroCount[12] = 0
+        zeroCount[16] = 0
         expectFailure(zeroCount, "with no records")
         var hugeCount = Self.aNode
-        hugeCount[11] = 0xFF
-        expectFailure(hugeCount, "claims 65281 records")
+        hugeCount[13] = 0xFF
+        expectFailure(hugeCount, "claims 4278190081 records")
         var longRData = Self.aNode
-        longRData[14] = 200
+        longRData[20] = 200
         expectFailure(longRData, "truncated")
         var shortRData = Self.aNode
-        shortRData[14] = 3
-        expectFailure(Array(shortRData.dropLast()) + [0, 0], "truncated")
+        shortRData[20] = 3
+        expectFailure(Array(shortRData.dropLast()) + [0, 0, 0, 0], "truncated")
         // The same RRset twice, and RRsets out of type order.
-        expectFailure([1, 0, 2] + Self.aRRset + Self.aRRset, "out of order or repeated")
-        let ns: [UInt8] = [0, 2, 0, 1, 0, 0, 0, 60, 0, 1, 0, 1, 0]
-        expectFailure([1, 0, 2] + ns + Self.aRRset, "out of order or repeated")
+        expectFailure(Self.node(2, Self.aRRset, Self.aRRset), "out of order or repeated")
+        let ns: [UInt8] = [0, 2, 0, 1, 0, 0, 0, 60, 0, 0, 0, 1, 0, 0, 0, 1, 0]
+        expectFailure(Self.node(2, ns, Self.aRRset), "out of order or repeated")
         // A compression pointer inside stored RDATA that points forward.
-        expectFailure([1, 0, 1, 0, 2, 0, 1, 0, 0, 0, 60, 0, 1, 0, 2, 0xC0, 0x20], "points forward")
+        expectFailure(Self.node(1, [0, 2, 0, 1, 0, 0, 0, 60, 0, 0, 0, 1, 0, 0, 0, 2, 0xC0, 0x40]), "points forward")
     }
 
     @Test func anRRSIGSetMixingCoveredTypesIsRefused() throws {

@@ -4,10 +4,12 @@
 ///
 /// Layout, all integers big-endian, names uncompressed:
 ///
-///     version (1 byte, = 1) RRset count (2)
-///     per RRset: type (2) class (2) TTL (4) record count (2), then per record: RDATA length (2) RDATA
+///     version (1 byte, = 1) RRset count (4)
+///     per RRset: type (2) class (2) TTL (4) record count (4), then per record: RDATA length (4) RDATA
 ///
-/// The counts make every truncation detectable, even one that falls between two RRsets.
+/// The counts make every truncation detectable, even one that falls between two RRsets. Counts and
+/// lengths are 32-bit so no zone held in memory (an AXFR may carry an RRset no message could) fails
+/// to encode.
 ///
 /// RRsets are written in the zone's node order (type code, RRSIG sets by covered type) and must come
 /// back in that order. RDATA is kept as written (not canonical), so names inside it keep their case.
@@ -26,17 +28,16 @@ public enum ZoneNodeCodec {
     public static func encode(_ rrsets: [RRset]) -> [UInt8] {
         var writer = WireWriter(compress: false, capacity: 16 + rrsets.count * 64)
         writer.write(formatVersion)
-        writer.write(UInt16(rrsets.count))
+        writer.write(UInt32(rrsets.count))
         for rrset in rrsets {
             writer.write(rrset.type.rawValue)
             writer.write(rrset.dnsClass.rawValue)
             writer.write(rrset.ttl)
-            writer.write(UInt16(rrset.count))
+            writer.write(UInt32(rrset.count))
             for rdata in rrset.rdatas {
-                let lengthAt = writer.count
-                writer.write(UInt16(0))
-                rdata.encode(to: &writer, canonical: false)
-                writer.patch(UInt16(writer.count - lengthAt - 2), at: lengthAt)
+                let bytes = rdata.wireBytes(canonical: false)
+                writer.write(UInt32(bytes.count))
+                writer.write(bytes: bytes)
             }
         }
         return writer.bytes
@@ -67,10 +68,10 @@ public enum ZoneNodeCodec {
         do {
             let version = try reader.readUInt8("format version")
             guard version == formatVersion else { throw fail("format version \(version), expected \(formatVersion)") }
-            let rrsetCount = Int(try reader.readUInt16("RRset count"))
+            let rrsetCount = Int(try reader.readUInt32("RRset count"))
             guard rrsetCount > 0 else { throw fail("no RRsets: a stored node is never empty") }
-            // Each RRset takes at least 12 bytes (type, class, TTL, count, one RDATA length).
-            guard rrsetCount * 12 <= reader.remaining else {
+            // Each RRset takes at least 16 bytes (type, class, TTL, count, one RDATA length).
+            guard rrsetCount * 16 <= reader.remaining else {
                 throw fail("claims \(rrsetCount) RRsets but only \(reader.remaining) bytes follow")
             }
             var rrsets: [RRset] = []
@@ -80,16 +81,16 @@ public enum ZoneNodeCodec {
                 let type = RecordType(try reader.readUInt16("RRset type"))
                 let dnsClass = DNSClass(rawValue: try reader.readUInt16("RRset class"))
                 let ttl = try reader.readUInt32("RRset TTL")
-                let count = Int(try reader.readUInt16("record count"))
+                let count = Int(try reader.readUInt32("record count"))
                 guard count > 0 else { throw fail("\(type) RRset with no records") }
-                // Each record takes at least its two length bytes: a count the rest cannot hold is a lie.
-                guard count * 2 <= reader.remaining else {
+                // Each record takes at least its four length bytes: a count the rest cannot hold is a lie.
+                guard count * 4 <= reader.remaining else {
                     throw fail("\(type) RRset claims \(count) records but only \(reader.remaining) bytes follow")
                 }
                 var rdatas: [RData] = []
                 rdatas.reserveCapacity(count)
                 for _ in 0..<count {
-                    let length = Int(try reader.readUInt16("RDATA length"))
+                    let length = Int(try reader.readUInt32("RDATA length"))
                     rdatas.append(try RData.decode(type: type, length: length, from: &reader))
                 }
                 let rrset = RRset(name: owner, type: type, dnsClass: dnsClass, ttl: ttl, rdatas: rdatas)

@@ -16,8 +16,8 @@ extension ConfigFile {
 
     /// The signer's notification channels: `[webhook NAME]`, `[smtp NAME]`, `[sendmail NAME]`.
     package static let signerSections: [String: Set<String>] = [
-        "webhook": channelKeys.union(["url", "secret", "secret-file", "timeout"]),
-        "smtp": channelKeys.union(["host", "port", "starttls", "tls", "username", "password-file", "ca-file", "timeout", "from", "to"]),
+        "webhook": channelKeys.union(["url", "secret", "timeout"]),
+        "smtp": channelKeys.union(["host", "port", "starttls", "username", "password-file", "ca-file", "timeout", "from", "to"]),
         "sendmail": channelKeys.union(["command", "from", "to"]),
     ]
 

@@ -21,8 +21,6 @@
 ///     from dns@example.com
 ///     to root@localhost
 ///
-/// Keys this build reads beyond `ConfigFile.signerSections` (`ca-file`, `timeout`) are honoured when the
-/// key list allows them.
 extension NotificationSettings {
     package init(config: ConfigFile) throws(ConfigError) {
         var channels: [NotificationChannel] = []
