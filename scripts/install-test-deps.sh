@@ -30,13 +30,13 @@ PACKAGES=(
 PYTHON_MODULES=("dns:dnspython")
 # The notification tests: a real SMTP server (aiosmtpd) with STARTTLS on a certificate made by openssl.
 PYTHON_MODULES+=("aiosmtpd:aiosmtpd")
-PACKAGES+=(openssl)
+PACKAGES+=(openssl python3-aiosmtpd curl sqlite3)
 # The primary's bench: PowerDNS expanding ALIAS on outgoing AXFR, beside dns-primary (bench/primary.sh).
 PACKAGES+=(pdns-server pdns-backend-bind pdns-backend-sqlite3)
 # Services a package's postinst may start or enable.
 SERVICES=(nsd knot unbound unbound-resolvconf named named-resolvconf bind9 pdns)
 # Commands the tests call; checked after installing so a broken install fails here, not in a test.
-COMMANDS=(named-checkzone kzonecheck kdig dig delv ldns-read-zone ldns-verify-zone dnssec-signzone nsd knotd named unbound dnsperf pdns_server pdnsutil)
+COMMANDS=(named-checkzone kzonecheck kdig dig delv ldns-read-zone ldns-verify-zone dnssec-signzone nsd knotd named unbound dnsperf pdns_server pdnsutil pdns_control curl sqlite3 openssl)
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 
@@ -112,7 +112,14 @@ ensure_python_modules() {
     done
     ((${#missing[@]} == 0)) && return 0
     log "installing Python packages: ${missing[*]}"
-    if ! python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}"; then
+    # A Debian python3 is "externally managed" (PEP 668) and refuses pip; it has the modules from the
+    # python3-dnspython and python3-aiosmtpd packages above, so this only runs for another python3
+    # (pyenv), where pip installs into that interpreter's own site-packages.
+    local flags=(--quiet --disable-pip-version-check)
+    if python3 -c 'import sys, sysconfig, os; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")) else 1)'; then
+        flags+=(--break-system-packages --user)
+    fi
+    if ! python3 -m pip install "${flags[@]}" "${missing[@]}"; then
         log "could not install ${missing[*]}; run: python3 -m pip install ${missing[*]}"
         [[ "${COUNTERSIGN_ALLOW_MISSING_TOOLS:-}" == 1 ]] || return 1
     fi

@@ -23,11 +23,13 @@ enum WebhookClient {
         }
         request.body = .bytes(body)
         let timeout = TimeAmount.seconds(max(1, target.timeout))
-        let client = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: HTTPClient.Configuration(
-                redirectConfiguration: .disallow,
-                timeout: HTTPClient.Configuration.Timeout(connect: timeout, read: timeout)))
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: HTTPClient.Configuration.Timeout(connect: timeout, read: timeout))
+        // A refused connection is this attempt's failure, reported at once: the worker retries on its own
+        // schedule, and retrying inside the client would hold every other channel up for the whole timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let outcome: DeliveryOutcome
         do {
             let response = try await client.execute(request, timeout: timeout)

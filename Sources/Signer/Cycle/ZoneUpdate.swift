@@ -38,7 +38,9 @@ struct ZoneUpdate: Sendable {
     }
 
     /// Guards, compares, signs and verifies `transfer` against `current` (nil on the first transfer).
-    func apply(transfer: Zone, to current: Current?, now: UInt32) -> Outcome {
+    /// `knownDiff`, when the caller already knows the difference (`Zone.updated(from:to:)`), spares
+    /// comparing the whole zones.
+    func apply(transfer: Zone, knownDiff: ZoneDiff? = nil, to current: Current?, now: UInt32) -> Outcome {
         let verdict = guards.check(transfer, current: current?.unsigned)
         guard case .accept(let usedOverride) = verdict else { return .refused(verdict.refusal!) }
         do {
@@ -51,7 +53,7 @@ struct ZoneUpdate: Sendable {
                     unsigned: transfer, signed: signed, unsignedDiff: nil, signedDiff: nil,
                     summary: ChangeSummary(ZoneDiff(from: Zone(origin: transfer.origin), to: transfer)), usedOverride: usedOverride))
             }
-            let contentDiff = ZoneDiff(from: current.unsigned, to: transfer)
+            let contentDiff = knownDiff ?? ZoneDiff(from: current.unsigned, to: transfer)
             if contentDiff.isEmpty { return .unchanged }
 
             // The signed zone carries its own serial: the content diff with the SOA change rewritten to go

@@ -23,6 +23,12 @@ actor ZoneWorker {
     private var current: ZoneUpdate.Current?
     private var state = ZoneState()
     private var keySet: ZoneKeySet?
+    /// The records of the transfer `current.unsigned` was made from, in the order received: the next
+    /// transfer is compared with them record by record (see `Zone.updated(from:to:)`). Not stored: after
+    /// a restart the first transfer is compared zone to zone.
+    private var lastRecords: [ResourceRecord]?
+    /// Whether the last `commit` stored and served its version.
+    private var committed = false
     private var started = false
 
     init(config: SignerZoneConfig, store: SignerStore, served: ServedZones, transfers: AXFRClient,
@@ -164,6 +170,8 @@ actor ZoneWorker {
         state.lastPollAt = startedAt
         let transfer: Zone
         let contentHash: [UInt8]
+        let records: [ResourceRecord]
+        var knownDiff: ZoneDiff?
         do {
             let result = try await fetch()
             contentHash = result.contentHash
@@ -176,7 +184,13 @@ actor ZoneWorker {
                 ]))
                 return finishPoll(.unchanged(published(current.signed, unsigned: current.unsigned)), change: nil)
             }
-            transfer = result.makeZone()
+            records = result.records
+            if let current, let last = lastRecords, let updated = current.unsigned.updated(from: last, to: records) {
+                transfer = updated.zone
+                knownDiff = ZoneDiff(from: current.unsigned, to: updated.zone, at: updated.changedNames)
+            } else {
+                transfer = result.makeZone()
+            }
         } catch {
             let reason = "\(error)"
             logger.warning("poll failed", metadata: meta(["reason": "\(reason)"]))
@@ -196,7 +210,7 @@ actor ZoneWorker {
         let update = ZoneUpdate(keys: keys, policy: config.signingPolicy, guards: guards, serialPolicy: config.signedSerialPolicy)
         let unixNow = now()
         let transferred = clock.now
-        let outcome = update.apply(transfer: transfer, to: current, now: UInt32(truncatingIfNeeded: unixNow))
+        let outcome = update.apply(transfer: transfer, knownDiff: knownDiff, to: current, now: UInt32(truncatingIfNeeded: unixNow))
         let processed = clock.now
         defer {
             logger.info("poll finished", metadata: meta([
@@ -209,6 +223,7 @@ actor ZoneWorker {
         case .unchanged:
             state.lastSuccessAt = unixNow
             state.unsignedHash = contentHash
+            lastRecords = records
             state.lastPollResult = "unchanged (serial \(transfer.serial.map { "\($0)" } ?? "-"))"
             guard let current else { return finishPoll(.failed(reason: "nothing published yet"), change: nil) }
             return finishPoll(.unchanged(published(current.signed, unsigned: current.unsigned)), change: nil)
@@ -228,7 +243,10 @@ actor ZoneWorker {
             state.lastChangeAt = unixNow
             state.lastChangeSummary = change.summary.sentence
             state.lastPollResult = "changed: \(change.summary.sentence)"
-            return finishPoll(.published(published(change.signed, unsigned: change.unsigned)), change: change)
+            committed = false
+            let actions = finishPoll(.published(published(change.signed, unsigned: change.unsigned)), change: change)
+            if committed { lastRecords = records }
+            return actions
         }
     }
 
@@ -319,6 +337,7 @@ actor ZoneWorker {
         if let expiry = newState.earliestExpiry { CountersignMetrics.setEarliestSignatureExpiry(zone: origin.text, at: expiry) }
         state = newState
         current = ZoneUpdate.Current(unsigned: change.unsigned, signed: change.signed)
+        committed = true
         let soa = change.signed.zone.rrset(at: origin, type: .SOA)?.records.first
         Task { [downstream, origin] in await downstream.announce(origin, soa: soa) }
     }

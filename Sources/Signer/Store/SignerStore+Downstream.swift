@@ -43,13 +43,18 @@ extension SignerStore {
         return try writeImmediate { db in
             let id = try SignerStore.zoneID(db, origin)
             if let keyName { try SignerStore.requireKey(db, keyName, zone: origin.text) }
-            if try Row.fetchOne(db, sql: """
+            // Two secondaries may share an address (different ports): the ACL entry is then already there,
+            // and only the second NOTIFY target is new.
+            let aclExists = try Row.fetchOne(db, sql: """
                 SELECT 1 FROM downstream_acl WHERE zone_id = ? AND prefix = ? AND ifnull(key_name, '') = ?
-                """, arguments: [id, prefix, keyName ?? ""]) != nil {
+                """, arguments: [id, prefix, keyName ?? ""]) != nil
+            if aclExists && !notify {
                 throw SignerStoreError(.duplicate, zone: origin.text, field: "downstream \(text)", reason: "the entry exists")
             }
-            try db.execute(sql: "INSERT INTO downstream_acl (zone_id, prefix, key_name) VALUES (?, ?, ?)",
-                           arguments: [id, prefix, keyName])
+            if !aclExists {
+                try db.execute(sql: "INSERT INTO downstream_acl (zone_id, prefix, key_name) VALUES (?, ?, ?)",
+                               arguments: [id, prefix, keyName])
+            }
             if notify {
                 if try Row.fetchOne(db, sql: "SELECT 1 FROM notify_targets WHERE zone_id = ? AND address = ? AND port = ?",
                                     arguments: [id, address, port]) != nil {
@@ -71,17 +76,24 @@ extension SignerStore {
         let target = try SignerStore.downstreamAddress(text, zone: origin.text)
         try writeImmediate { db in
             let id = try SignerStore.zoneID(db, origin)
-            try db.execute(sql: "DELETE FROM downstream_acl WHERE zone_id = ? AND prefix = ?",
-                           arguments: [id, target.prefix.description])
-            var removed = db.changesCount
+            var removed = 0
             if let port = target.port {
                 try db.execute(sql: "DELETE FROM notify_targets WHERE zone_id = ? AND address = ? AND port = ?",
                                arguments: [id, target.prefix.address.description, port])
+                removed += db.changesCount
             } else {
                 try db.execute(sql: "DELETE FROM notify_targets WHERE zone_id = ? AND address = ?",
                                arguments: [id, target.prefix.address.description])
+                removed += db.changesCount
             }
-            removed += db.changesCount
+            // The address keeps its transfer ACL entry while another secondary there still gets NOTIFY.
+            let othersRemain = try Row.fetchOne(db, sql: "SELECT 1 FROM notify_targets WHERE zone_id = ? AND address = ?",
+                                                arguments: [id, target.prefix.address.description]) != nil
+            if !othersRemain {
+                try db.execute(sql: "DELETE FROM downstream_acl WHERE zone_id = ? AND prefix = ?",
+                               arguments: [id, target.prefix.description])
+                removed += db.changesCount
+            }
             guard removed > 0 else {
                 throw SignerStoreError(.notFound, zone: origin.text, field: "downstream \(text)", reason: "no such downstream entry")
             }
