@@ -25,7 +25,7 @@ struct MetricsFacadeTests {
             CountersignMetrics.pollFinished(zone: "example.com.", result: .changed, at: 1_700_000_060)
             CountersignMetrics.pollFinished(zone: "example.com.", result: .failed, at: 1_700_000_120)
             CountersignMetrics.pollFinished(zone: "example.com.", result: .failed, at: 1_700_000_180)
-            CountersignMetrics.transferRefused(zone: "example.com.", reason: .shrunk)
+            CountersignMetrics.transferRefused(zone: "example.com.", reason: .shrink)
             CountersignMetrics.zoneSigned(zone: "example.com.", reason: .change)
             CountersignMetrics.setEarliestSignatureExpiry(zone: "example.com.", at: 1_701_209_600)
             CountersignMetrics.setExpired(zone: "example.com.", false)
@@ -41,7 +41,7 @@ struct MetricsFacadeTests {
         #expect(samples[#"countersign_zone_last_poll_timestamp_seconds{zone="example.com."}"#] == 1_700_000_180)
         #expect(samples[#"countersign_zone_last_successful_transfer_timestamp_seconds{zone="example.com."}"#] == 1_700_000_060,
                 "a failed poll does not move the last successful transfer")
-        #expect(samples[#"countersign_transfer_refusals_total{zone="example.com.",reason="shrunk"}"#] == 1)
+        #expect(samples[#"countersign_transfer_refusals_total{zone="example.com.",reason="shrink"}"#] == 1)
         #expect(samples[#"countersign_signings_total{zone="example.com.",reason="change"}"#] == 1)
         #expect(samples[#"countersign_zone_earliest_signature_expiry_timestamp_seconds{zone="example.com."}"#] == 1_701_209_600)
         #expect(samples[#"countersign_zone_expired{zone="example.com."}"#] == 0)

@@ -1,3 +1,5 @@
+import DNSCore
+
 /// Label values the daemons pass to `CountersignMetrics`. Open string-backed structs (like `RecordType`):
 /// the constants below are the documented values (docs/METRICS.md), and a daemon that needs another one
 /// can write `PollResult(rawValue: "…")` without waiting for this file to change.
@@ -31,13 +33,12 @@ extension CountersignMetrics {
         package init(rawValue: String) { self.rawValue = rawValue }
         package var description: String { rawValue }
 
-        package static let empty = RefusalReason(rawValue: "empty")
-        package static let soaOnly = RefusalReason(rawValue: "soa-only")
-        package static let missingApexNS = RefusalReason(rawValue: "missing-apex-ns")
-        package static let semanticChecks = RefusalReason(rawValue: "semantic-checks")
-        package static let tooLarge = RefusalReason(rawValue: "too-large")
-        package static let shrunk = RefusalReason(rawValue: "shrunk")
-        package static let serialLower = RefusalReason(rawValue: "serial-lower")
+        /// The guard's own name (`TransferRefusal.guardName`: `shrink`, `soa-only`, …), so alerts, logs and
+        /// metrics name a refusal the same way.
+        package init(_ refusal: TransferRefusal) { rawValue = refusal.guardName }
+
+        package static let shrink = RefusalReason(rawValue: "shrink")
+        /// Signing or verification failed: nothing was published.
         package static let verificationFailed = RefusalReason(rawValue: "verification-failed")
     }
 

@@ -122,7 +122,7 @@ actor ZoneWorker {
             CountersignMetrics.pollFinished(zone: zone, result: .changed, at: time)
         case .refused(let guardName, _):
             CountersignMetrics.pollFinished(zone: zone, result: .refused, at: time)
-            CountersignMetrics.transferRefused(zone: zone, reason: .init(rawValue: guardName))
+            CountersignMetrics.transferRefused(zone: zone, reason: .init(rawValue: guardName))  // TransferRefusal.guardName
         case .failed:
             CountersignMetrics.pollFinished(zone: zone, result: .failed, at: time)
         case .signingFailed:
