@@ -26,6 +26,7 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$HERE/../scripts/load-balancer.sh"
 ROOT="$(cd "$HERE/.." && pwd)"
 
 DRY_RUN=0
@@ -211,35 +212,7 @@ wait_for() {
 upstream() {
     log "starting nsd in $NS_PRIMARY on 127.0.0.1:$UPSTREAM_PORT: the load balancer's zone, the primary's ALIAS resolver"
     if [ "$DRY_RUN" != 1 ]; then
-        cat >"$WORK/ec2.zone" <<'ZONE'
-$ORIGIN ec2.aws.com.
-$TTL 60
-@ SOA ns hostmaster 1 3600 600 86400 60
-@ NS ns
-ns A 127.0.0.1
-usasearch-elb A 192.0.2.10
-usasearch-elb AAAA 2001:db8::10
-ZONE
-        cat >"$WORK/nsd.conf" <<CONF
-server:
-    ip-address: 127.0.0.1
-    port: $UPSTREAM_PORT
-    zonesdir: "$WORK"
-    xfrdfile: "$WORK/xfrd.state"
-    xfrdir: "$WORK"
-    pidfile: "$WORK/nsd.pid"
-    database: ""
-    zonelistfile: "$WORK/zone.list"
-    username: ""
-    chroot: ""
-    server-count: 1
-    verbosity: 1
-remote-control:
-    control-enable: no
-zone:
-    name: "ec2.aws.com"
-    zonefile: "ec2.zone"
-CONF
+        write_load_balancer "$WORK" "$UPSTREAM_PORT" 1 192.0.2.10 2001:db8::10
     fi
     start "$NS_PRIMARY" "$WORK/nsd.log" nsd -d -c "$WORK/nsd.conf"
 }

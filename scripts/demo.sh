@@ -24,6 +24,7 @@
 # (Debian packages, with sudo when not root) and says so first.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
+source scripts/load-balancer.sh
 ROOT="$PWD"
 
 BUILD=1
@@ -209,35 +210,7 @@ binaries() {
 # --- 1. The load balancer: NSD serving its zone ---------------------------------------------------------
 # upstream SERIAL IPV4 IPV6: (re)writes the ec2.aws.com. zone and (re)starts NSD with it.
 upstream() {
-    cat >"$WORK/ec2.zone" <<ZONE
-\$ORIGIN ec2.aws.com.
-\$TTL 30
-@ SOA ns hostmaster $1 3600 600 86400 30
-@ NS ns
-ns A 127.0.0.1
-usasearch-elb 30 A $2
-usasearch-elb 30 AAAA $3
-ZONE
-    cat >"$WORK/nsd.conf" <<CONF
-server:
-    ip-address: 127.0.0.1
-    port: $UPSTREAM_PORT
-    zonesdir: "$WORK"
-    xfrdfile: "$WORK/xfrd.state"
-    xfrdir: "$WORK"
-    pidfile: "$WORK/nsd.pid"
-    database: ""
-    zonelistfile: "$WORK/zone.list"
-    username: ""
-    chroot: ""
-    server-count: 1
-    verbosity: 1
-remote-control:
-    control-enable: no
-zone:
-    name: "ec2.aws.com"
-    zonefile: "ec2.zone"
-CONF
+    write_load_balancer "$WORK" "$UPSTREAM_PORT" "$1" "$2" "$3"
     stop nsd
     start nsd nsd -d -c "$WORK/nsd.conf"
     wait_until 10 lb_answers "$2" || die "nsd does not answer $LB A $2 on 127.0.0.1:$UPSTREAM_PORT"

@@ -7,13 +7,8 @@ extension ZoneVerifier {
     /// (a signer that publishes on every transfer cannot verify 100k names each time).
     public static func verifyChanges(_ zone: Zone, names: some Sequence<DomainName>, now: UInt32) -> [VerificationFailure] {
         let apex = zone.origin
-        guard let dnskeySet = zone.rrset(at: apex, type: .DNSKEY) else {
+        guard case (let keys, var failures)? = apexKeys(zone) else {
             return [VerificationFailure(owner: apex, type: .DNSKEY, reason: .noDNSKEY)]
-        }
-        let keys = usableKeys(dnskeySet)
-        var failures: [VerificationFailure] = []
-        if !keys.contains(where: { !$0.isRevoked }) {
-            failures.append(.init(owner: apex, type: .DNSKEY, reason: .noUsableKey))
         }
         var unique: Set<DomainName> = [apex]
         var ordered: [DomainName] = [apex]

@@ -13,13 +13,8 @@
 public enum ZoneVerifier {
     public static func verify(_ zone: Zone, now: UInt32) -> [VerificationFailure] {
         let apex = zone.origin
-        guard let dnskeySet = zone.rrset(at: apex, type: .DNSKEY) else {
+        guard case (let keys, var failures)? = apexKeys(zone) else {
             return [VerificationFailure(owner: apex, type: .DNSKEY, reason: .noDNSKEY)]
-        }
-        let keys = usableKeys(dnskeySet)
-        var failures: [VerificationFailure] = []
-        if !keys.contains(where: { !$0.isRevoked }) {
-            failures.append(.init(owner: apex, type: .DNSKEY, reason: .noUsableKey))
         }
         let view = View(zone)
 
@@ -47,6 +42,15 @@ public enum ZoneVerifier {
             if order != 0 { return order < 0 }
             return (lhs.type?.rawValue ?? 0) < (rhs.type?.rawValue ?? 0)
         }
+    }
+
+    /// The usable keys of the apex DNSKEY RRset, and the failure when none is active; nil without DNSKEY.
+    static func apexKeys(_ zone: Zone) -> (keys: [Key], failures: [VerificationFailure])? {
+        guard let dnskeySet = zone.rrset(at: zone.origin, type: .DNSKEY) else { return nil }
+        let keys = usableKeys(dnskeySet)
+        let failures: [VerificationFailure] = keys.contains(where: { !$0.isRevoked })
+            ? [] : [.init(owner: zone.origin, type: .DNSKEY, reason: .noUsableKey)]
+        return (keys, failures)
     }
 
     /// The zone's names in canonical order with their nodes, kinds, and which are NSEC3 owners.
