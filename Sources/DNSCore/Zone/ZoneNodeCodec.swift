@@ -62,17 +62,20 @@ public enum ZoneNodeCodec {
     /// The RRsets encoded in `bytes`, all owned by `owner`, in node order.
     public static func decode(_ bytes: [UInt8], owner: DomainName) throws(ZoneNodeCodecError) -> [RRset] {
         var reader = WireReader(bytes)
-        func fail(_ reason: String) -> ZoneNodeCodecError {
-            ZoneNodeCodecError(owner: owner, offset: reader.offset, reason: reason)
+        // Not a closure over `reader`: capturing it would box the cursor for the whole decode.
+        func fail(_ reason: String, at offset: Int) -> ZoneNodeCodecError {
+            ZoneNodeCodecError(owner: owner, offset: offset, reason: reason)
         }
         do {
             let version = try reader.readUInt8("format version")
-            guard version == formatVersion else { throw fail("format version \(version), expected \(formatVersion)") }
+            guard version == formatVersion else {
+                throw fail("format version \(version), expected \(formatVersion)", at: reader.offset)
+            }
             let rrsetCount = Int(try reader.readUInt32("RRset count"))
-            guard rrsetCount > 0 else { throw fail("no RRsets: a stored node is never empty") }
+            guard rrsetCount > 0 else { throw fail("no RRsets: a stored node is never empty", at: reader.offset) }
             // Each RRset takes at least 16 bytes (type, class, TTL, count, one RDATA length).
             guard rrsetCount * 16 <= reader.remaining else {
-                throw fail("claims \(rrsetCount) RRsets but only \(reader.remaining) bytes follow")
+                throw fail("claims \(rrsetCount) RRsets but only \(reader.remaining) bytes follow", at: reader.offset)
             }
             var rrsets: [RRset] = []
             rrsets.reserveCapacity(rrsetCount)
@@ -82,10 +85,10 @@ public enum ZoneNodeCodec {
                 let dnsClass = DNSClass(rawValue: try reader.readUInt16("RRset class"))
                 let ttl = try reader.readUInt32("RRset TTL")
                 let count = Int(try reader.readUInt32("record count"))
-                guard count > 0 else { throw fail("\(type) RRset with no records") }
+                guard count > 0 else { throw fail("\(type) RRset with no records", at: reader.offset) }
                 // Each record takes at least its four length bytes: a count the rest cannot hold is a lie.
                 guard count * 4 <= reader.remaining else {
-                    throw fail("\(type) RRset claims \(count) records but only \(reader.remaining) bytes follow")
+                    throw fail("\(type) RRset claims \(count) records but only \(reader.remaining) bytes follow", at: reader.offset)
                 }
                 var rdatas: [RData] = []
                 rdatas.reserveCapacity(count)
@@ -98,24 +101,24 @@ public enum ZoneNodeCodec {
                     // One signature set per covered type, as the zone keeps them.
                     let covered = rrset.canonicalRData[0].prefix(2)
                     guard rrset.canonicalRData.allSatisfy({ $0.prefix(2) == covered }) else {
-                        throw fail("RRSIG set mixes covered types")
+                        throw fail("RRSIG set mixes covered types", at: reader.offset)
                     }
                 }
                 let key = Zone.sortKey(rrset)
                 if let previousKey, key <= previousKey {
-                    throw fail("\(type) RRset out of order or repeated")
+                    throw fail("\(type) RRset out of order or repeated", at: reader.offset)
                 }
                 previousKey = key
                 rrsets.append(rrset)
             }
-            guard reader.isAtEnd else { throw fail("\(reader.remaining) bytes after the last RRset") }
+            guard reader.isAtEnd else { throw fail("\(reader.remaining) bytes after the last RRset", at: reader.offset) }
             return rrsets
         } catch let error as ZoneNodeCodecError {
             throw error
         } catch let error as WireError {
-            throw fail(error.description)
+            throw fail(error.description, at: reader.offset)
         } catch {
-            throw fail("\(error)")
+            throw fail("\(error)", at: reader.offset)
         }
     }
 

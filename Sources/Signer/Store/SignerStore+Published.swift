@@ -101,7 +101,10 @@ extension SignerStore {
     }
 
     static func nodeRows(_ zone: Zone, changes: ZoneDiff?) -> NodeWrites {
-        guard let changes else { return .all(ZoneNodeCodec.rows(of: zone)) }
+        guard let changes else {
+            // In key order (SQLite compares BLOBs as bytes), so the B-tree is appended to, not split all over.
+            return .all(ZoneNodeCodec.rows(of: zone).sorted { $0.owner.lexicographicallyPrecedes($1.owner) })
+        }
         var touched: Set<DomainName> = []
         var writes: [(owner: [UInt8], data: [UInt8]?)] = []
         for rrset in changes.removed + changes.added where touched.insert(rrset.name).inserted {
