@@ -28,7 +28,7 @@ struct CheckChainTests {
         init() throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("check-chain-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            port = Int(try LoopbackUDPSocket().port)
+            port = try FreePort.next()
         }
 
         deinit {
@@ -230,7 +230,7 @@ struct CheckChainTests {
         let parent = try Parent()
         try parent.start()
         // Nobody listens here: no answer at all, which is not "no DS".
-        let closed = Int(try LoopbackUDPSocket().port)
+        let closed = try FreePort.next()
         let silent = try Self.checkChain([
             "bare.test.", "--dnskey", parent.bareKey, "--parent-server", "127.0.0.1:\(closed)", "--timeout", "300ms",
         ])

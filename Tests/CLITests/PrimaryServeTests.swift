@@ -17,7 +17,7 @@ final class PrimaryTestBed {
     private(set) var primary: BackgroundProcess?
     private var runs = 0
 
-    static func freePort() throws -> Int { Int(try LoopbackUDPSocket().port) }
+    static func freePort() throws -> Int { try FreePort.next() }
     static var binary: String { CLITests.binDirectory.path + "/dns-primary" }
 
     init(_ name: String) throws {

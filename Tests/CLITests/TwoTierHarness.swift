@@ -24,7 +24,7 @@ final class TwoTierHarness: @unchecked Sendable {
     private(set) var signer: BackgroundProcess?
     private var runs = 0
 
-    static func freePort() throws -> Int { Int(try LoopbackUDPSocket().port) }
+    static func freePort() throws -> Int { try FreePort.next() }
 
     init(name: String) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
