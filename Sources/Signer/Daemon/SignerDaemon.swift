@@ -70,12 +70,13 @@ actor SignerDaemon {
 
     /// Re-reads the configuration when it changed; passes `zone refresh` requests on.
     func reload() async throws {
+        // One cheap read a second; the zone rows only when an operator changed something (`zone refresh`
+        // raises the version too).
         let version = try store.configVersion()
+        guard version != configVersion else { return }
+        configVersion = version
         let configs = try store.zones()
-        if version != configVersion {
-            configVersion = version
-            try await apply(configs)
-        }
+        try await apply(configs)
         for config in configs where config.refreshRequested {
             if let entry = workers[config.origin] {
                 Task { await entry.worker.notified() }
