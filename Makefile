@@ -24,16 +24,10 @@ deps:
 build:
 	$(SWIFT) build $(SWIFTPM_FLAGS)
 
-# Three passes. Swift Testing runs a target's tests in parallel on a cooperative pool of one thread per
-# core; a test that blocks a thread (running dig, waiting on a daemon) starves the others' bounded waits on a
-# 2-core machine. So: the pure and interop suites together, the notification/metrics suites (async, timed)
-# on their own, then the end-to-end suites (CLITests: both daemons with NSD, Knot, BIND, PowerDNS, unbound,
-# SMTP and webhook receivers) one test at a time.
+# Every test, in three passes (scripts/run-tests.sh says why and lists them), ending with a summary of
+# what failed, so the last lines of a CI log name the failing tests.
 test: deps
-	$(SWIFT) build $(SWIFTPM_FLAGS) --build-tests
-	$(SWIFT) test $(SWIFTPM_FLAGS) --skip-build --skip 'CLITests|DaemonKitTests' $(SWIFT_TEST_FLAGS)
-	$(SWIFT) test $(SWIFTPM_FLAGS) --skip-build --filter DaemonKitTests $(SWIFT_TEST_FLAGS)
-	$(SWIFT) test $(SWIFTPM_FLAGS) --skip-build --filter CLITests --no-parallel $(SWIFT_TEST_FLAGS)
+	SWIFT="$(SWIFT)" SWIFTPM_FLAGS="$(SWIFTPM_FLAGS)" SWIFT_TEST_FLAGS="$(SWIFT_TEST_FLAGS)" scripts/run-tests.sh
 
 demo:
 	SWIFT="$(SWIFT)" SWIFTPM_FLAGS="$(SWIFTPM_FLAGS)" scripts/demo.sh
