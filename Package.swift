@@ -46,6 +46,8 @@ let package = Package(
             name: "DaemonKit",
             dependencies: [
                 "DNSCore", "DNSEdge",
+                // The notification flags and `notify test`, shared by both daemons' commands.
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -13,6 +13,8 @@ struct DNSPrimary: AsyncParsableCommand {
             /etc/countersign/primary.conf when it exists); --json prints JSON for scripts. Errors name the \
             zone, the record and the reason, and exit non-zero; a refused edit changes nothing.
             """,
-        subcommands: [ServeCommand.self, ZoneCommand.self, RecordCommand.self, TSIGCommand.self, ZoneFileCommand.self]
+        subcommands: [
+            ServeCommand.self, ZoneCommand.self, RecordCommand.self, TSIGCommand.self, ZoneFileCommand.self, NotifyCommand.self,
+        ]
     )
 }

@@ -71,6 +71,8 @@ actor ExpandingPublisher {
         var blocked: String?
         /// Failures logged already (so each is logged once).
         var reported: Set<String> = []
+        /// The failures of the last evaluation that had any: a recovery names what recovered.
+        var lastFailures: [AliasExpansionError] = []
         var waitingLogged = false
         /// The answers as saved in the store.
         var saved: [AliasKey: AliasLastGood]
@@ -301,6 +303,7 @@ actor ExpandingPublisher {
         }
         let health: AliasHealth = state.blocked != nil ? .blocked : failures.isEmpty ? .ok : .degraded
         if health != state.health { recordHealth(health, failures: failures, zone: name, state: &state, date: date) }
+        if !failures.isEmpty { state.lastFailures = failures }
     }
 
     private func publish(_ zone: Zone, state: inout ZoneState) {
@@ -372,7 +375,8 @@ actor ExpandingPublisher {
     private func recordHealth(_ health: AliasHealth, failures: [AliasExpansionError], zone name: String,
                               state: inout ZoneState, date: Date) {
         let policy = state.snapshot.aliasFailurePolicy.rawValue
-        let first = failures.first
+        // A recovery reports the owner and target that were failing.
+        let first = failures.first ?? (health == .ok ? state.lastFailures.first : nil)
         let reason = state.blocked ?? first?.description ?? "every ALIAS target resolves"
         do {
             try store.setAliasHealth(zone: name, health, reason: reason, now: date) { previous in
@@ -382,12 +386,13 @@ actor ExpandingPublisher {
                     details["owner"] = first.owner.text
                     details["target"] = first.target.text
                     details["family"] = first.family.description
-                    details["reason"] = first.reason.description
+                    details[health == .ok ? "was" : "reason"] = first.reason.description
                 }
                 let time = Int64(date.timeIntervalSince1970)
                 if health == .ok {
+                    let what = first.map { " (\($0.owner.text) ALIAS \($0.target.text) was failing: \($0.reason))" } ?? ""
                     return OperatorEvent(kind: .aliasRecovered, severity: .info, zone: name, time: time,
-                                         summary: "\(name): every ALIAS target resolves again"
+                                         summary: "\(name): every ALIAS target resolves again\(what)"
                                              + (previous == .blocked ? "; transfers allowed again" : ""),
                                          details: details)
                 }

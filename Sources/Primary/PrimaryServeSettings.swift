@@ -9,7 +9,11 @@ import Foundation
 /// `allow-transfer`) any flag replaces the file's whole list. Everything is parsed here, so a bad
 /// address is reported before a socket is opened — as `--listen X: reason` for a flag and as
 /// `file:line: listen: reason` for the file (the file is checked even where a flag overrides it).
-struct PrimaryServeSettings: Equatable, Sendable {
+///
+/// The notification channels (`[webhook NAME]`, `[smtp NAME]`, `[sendmail NAME]` sections and the
+/// `--webhook`/`--smtp`/`--sendmail` flags) are read by `serve` alone, from `config`: they may name
+/// secret files that the admin commands, which also build these settings, need not be able to read.
+struct PrimaryServeSettings: Sendable {
     enum LogFormat: String, Sendable, CaseIterable, ExpressibleByArgument { case text, json }
 
     var database: String
@@ -24,6 +28,10 @@ struct PrimaryServeSettings: Equatable, Sendable {
     var logFormat: LogFormat
     /// Where Prometheus metrics and /healthz are served; nil: not at all.
     var metricsListen: ListenAddress?
+    /// The notification worker's options (`notification-history-days`).
+    var notificationWorker: NotificationWorker.Options
+    /// The file as loaded (`.empty` without one), for the channel sections.
+    var config: ConfigFile
 
     static let defaultListen = "127.0.0.1:53"
     static let defaultRefresh = 30
@@ -128,5 +136,7 @@ struct PrimaryServeSettings: Equatable, Sendable {
             try value.address(defaultPort: Self.defaultMetricsPort)
         }
         metricsListen = metrics ?? metricsFromFile
+        notificationWorker = try NotificationWorker.Options(config: config)
+        self.config = config
     }
 }

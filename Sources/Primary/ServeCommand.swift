@@ -18,6 +18,10 @@ import Logging
 ///
 /// Transfers: a zone's own ACL entries (`transfer_acl`, with TSIG keys from the store) decide who may
 /// transfer it; a zone without entries uses `--allow-transfer`, loopback only by default.
+///
+/// Operators hear, once, when a zone's ALIAS targets stop resolving (`alias.failing`) and once when they
+/// resolve again (`alias.recovered`): the events are recorded in the store's outbox with the change of
+/// state, and a `NotificationWorker` delivers them to the channels of the config file and the flags below.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve the stored zones with ALIAS records expanded, and AXFR to allowed secondaries.")
@@ -50,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-format"), help: "text (one line per event) or json (JSON lines).")
     var logFormat: PrimaryServeSettings.LogFormat?
 
+    @OptionGroup(title: "Notification channels (simple cases; the config file holds the rest)")
+    var notifications: NotificationChannelsOptions
+
     func run() async throws {
         let settings = try PrimaryServeSettings.resolve(store: store, flags: .init(
             listen: listen, resolver: resolver, refresh: refresh, retry: retry, threads: threads,
@@ -57,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
         _ = LogSetup.bootstrap(format: settings.logFormat == .json ? .json : .text)
         let registry = Telemetry.bootstrap()
         let logger = Logger(label: "countersign.primary")
+        let channels = try notifications.settings(config: settings.config).channels
         let served = try ServedZones([])
         let handler = PrimaryRequestHandler(
             router: DNSRequestRouter(served: served, transfers: ZoneTransferResponder(zones: served, acl: settings.transferACL), logger: logger),
@@ -78,6 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await server.start()
         logger.info("listening", metadata: [
             "listeners": "\(server.listeners.map(\.description).joined(separator: ", "))", "database": "\(settings.database)",
+            "channels": "\(channels.map(\.name).joined(separator: ","))",
         ])
         var operations: OperationsServer?
         if let address = settings.metricsListen {
@@ -86,17 +95,29 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("metrics and health", metadata: ["listen": "\(address)"])
             operations = http
         }
+        // Runs with no channels too: it keeps the outbox pruned.
+        let worker = NotificationWorker(pool: zoneStore.pool, channels: channels, logger: logger,
+                                        options: settings.notificationWorker)
+        let delivery = Task { await worker.run() }
         await publisher.start()
         // A quarter of a second between looks at the store: an edit made with the CLI is served and
-        // announced (NOTIFY) well within a second.
+        // announced (NOTIFY) well within a second. A new event in the outbox (an ALIAS zone failing or
+        // recovering) wakes the worker at once rather than at its next idle pass.
         let loop = Task {
+            var latestEvent = Self.latestEventID(zoneStore)
             while !Task.isCancelled {
                 await publisher.cycle()
+                let latest = Self.latestEventID(zoneStore)
+                if latest != latestEvent {
+                    latestEvent = latest
+                    await worker.wake()
+                }
                 try? await Task.sleep(for: .milliseconds(250))
             }
         }
         await SignalWait.untilTerminated()
         loop.cancel()
+        delivery.cancel()
         logger.info("stopping")
         notifier.cancelAll()
         await server.stop()
@@ -114,6 +135,12 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             return HealthReport(problems: [.daemon("cannot read the store: \(error)")])
         }
+    }
+
+    /// The id of the newest event in the outbox (nil when there is none or the store cannot be read: the
+    /// worker's own idle pass then still finds new events).
+    static func latestEventID(_ store: PrimaryStore) -> String? {
+        (try? store.recentEvents(limit: 1))?.first?.id
     }
 
     /// `nameserver` lines of /etc/resolv.conf.

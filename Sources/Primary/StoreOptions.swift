@@ -20,7 +20,9 @@ struct StoreOptions: ParsableArguments {
     static let defaultDatabase = "/var/lib/countersign/primary.db"
     static let defaultConfig = "/etc/countersign/primary.conf"
 
-    /// The config file in force, validated against the primary's keys; `.empty` when there is none.
+    /// The config file in force, validated against the primary's keys and channel sections (every
+    /// command checks the whole file, so one with `[webhook NAME]` sections serves them all); `.empty`
+    /// when there is none.
     func loadConfig(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> ConfigFile {
         let path: String
         if let config {
@@ -33,7 +35,7 @@ struct StoreOptions: ParsableArguments {
             return .empty
         }
         let file = try ConfigFile.load(path: path)
-        try file.validate(allowedKeys: ConfigFile.primaryKeys)
+        try file.validate(allowedKeys: ConfigFile.primaryKeys, sections: ConfigFile.primarySections)
         return file
     }
 

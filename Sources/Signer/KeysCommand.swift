@@ -47,7 +47,10 @@ struct DNSKEYCommand: ParsableCommand {
     func run() throws {
         let origin = try SignerStore.zoneName(zone)
         let keys = try KeysCommand.storedKeys(store, origin)
-        let records = keys.map { ResourceRecord(name: origin, ttl: 3600, rdata: .dnskey($0.dnskey)) }
+        // The TTL the zone publishes them with (the SOA's unless the policy says otherwise).
+        let published = try store.open().publishedApex(zone: origin.text)?.first { $0.type == .DNSKEY }
+        let ttl = published?.ttl ?? DSCommand.ttl
+        let records = keys.map { ResourceRecord(name: origin, ttl: ttl, rdata: .dnskey($0.dnskey)) }
         try store.emit(zip(keys, records).map { key, record in
             ["keyTag": "\(key.keyTag)", "role": key.isKeySigningKey ? "KSK" : "ZSK", "record": record.description]
         }) {
@@ -76,6 +79,9 @@ struct DSCommand: ParsableCommand {
 
     @Option(name: .customLong("digest"), help: "Digest types to print: 2 (SHA-256), 4 (SHA-384). Repeatable.")
     var digests: [UInt8] = [2]
+
+    /// The DS TTL is the parent's to choose; the records show one hour, a common registry value.
+    static let ttl: UInt32 = 3600
 
     func validate() throws {
         if keys != nil {
@@ -115,9 +121,9 @@ struct DSCommand: ParsableCommand {
                 let ds = try key.dnskey.ds(owner: zoneName, digestType: DSDigestType(rawValue: digest))
                 entries.append(Entry(
                     keyTag: ds.keyTag, algorithm: ds.algorithm, digestType: ds.digestType, digest: Base16.encode(ds.digest),
-                    record: ResourceRecord(name: zoneName, ttl: 3600, rdata: .ds(ds)).description))
+                    record: ResourceRecord(name: zoneName, ttl: Self.ttl, rdata: .ds(ds)).description))
                 if !store.json {
-                    print(ResourceRecord(name: zoneName, ttl: 3600, rdata: .ds(ds)))
+                    print(ResourceRecord(name: zoneName, ttl: Self.ttl, rdata: .ds(ds)))
                     print(ds.registrarText)
                     print()
                 }

@@ -8,45 +8,21 @@ struct NotifyCommand: AsyncParsableCommand {
         commandName: "notify", abstract: "Operator notifications (webhooks, email).", subcommands: [NotifyTestCommand.self])
 }
 
-/// `dns-signer notify test`: one test event to every channel — from the config file and the flags, as
-/// `serve` would use them — with each channel's result on its own line. Nothing is recorded in the
-/// outbox and nothing is retried: this is the check an operator runs after editing the configuration.
-/// Exits 1 when any channel failed.
+/// `dns-signer notify test`: one test event to every channel of the config file and the flags, each
+/// channel's result on its own line; exits 1 when any failed (DaemonKit's `NotificationTest`, shared
+/// with `dns-primary notify test`).
 struct NotifyTestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test", abstract: "Send a test event to every notification channel and report each result.")
 
-    @Option(help: "The daemon's config file; its [webhook NAME], [smtp NAME] and [sendmail NAME] sections are tested.")
+    @Option(help: "The daemon's config file (default: as `serve` finds it: $DNS_SIGNER_CONFIG, else /etc/countersign/signer.conf when it exists); its [webhook NAME], [smtp NAME] and [sendmail NAME] sections are tested.")
     var config: String?
 
     @OptionGroup var notifications: NotificationChannelsOptions
 
     func run() async throws {
-        let file = try config.map { path in
-            let file = try ConfigFile.load(path: path)
-            try file.validate(allowedKeys: ConfigFile.signerKeys, sections: ConfigFile.signerSections)
-            return file
-        } ?? .empty
-        let settings = try notifications.settings(config: file)
-        guard !settings.isEmpty else {
-            throw ValidationError("no notification channels: give --config FILE with [webhook NAME], [smtp NAME] or "
-                                  + "[sendmail NAME] sections, or --webhook, --smtp or --sendmail")
-        }
-        let host = ProcessInfo.processInfo.hostName
-        let now = Int64(Date().timeIntervalSince1970)
-        var failed = 0
-        for channel in settings.channels {
-            let event = OperatorEvent(
-                kind: .test, severity: .info, zone: nil, time: now,
-                summary: "test notification from dns-signer on \(host) to the channel '\(channel.name)'",
-                details: ["channel": channel.name, "host": host])
-            let outcome = await NotificationSender.send(event, via: channel, now: now)
-            print("\(channel): \(outcome)")
-            if !outcome.isDelivered { failed += 1 }
-        }
-        if failed > 0 {
-            SignerOptions.note("\(failed) of \(settings.channels.count) notification channel(s) failed")
-            throw ExitCode(1)
-        }
+        // The same file `serve` would read, so the test covers the channels the daemon uses.
+        let file = try SignerServeSettings.loadConfig(config, environment: ProcessInfo.processInfo.environment)
+        try await NotificationTest.run(config: file, flags: notifications, daemon: "dns-signer")
     }
 }

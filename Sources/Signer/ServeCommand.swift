@@ -100,15 +100,17 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("metrics and health", metadata: ["listen": "\(address)"])
             operations = http
         }
-        let worker = channels.isEmpty ? nil : NotificationWorker(pool: store.pool, channels: channels, logger: logger)
-        let delivery = Task { await worker?.run() }
+        // Runs with no channels too: it keeps the outbox pruned.
+        let worker = NotificationWorker(pool: store.pool, channels: channels, logger: logger,
+                                        options: settings.notificationWorker)
+        let delivery = Task { await worker.run() }
         let reload = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 do { try await daemon.reload() } catch {
                     logger.error("cannot read the store", metadata: ["reason": "\(error)"])
                 }
-                await worker?.wake()
+                await worker.wake()
             }
         }
         await SignalWait.untilTerminated()

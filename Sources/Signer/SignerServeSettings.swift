@@ -13,6 +13,8 @@ struct SignerServeSettings: Sendable {
     var threads: Int
     var logFormat: LogFormat
     var metricsListen: ListenAddress?
+    /// The notification worker's options (`notification-history-days`).
+    var notificationWorker: NotificationWorker.Options
     var config: ConfigFile
 
     static let defaultConfig = "/etc/countersign/signer.conf"
@@ -60,5 +62,6 @@ struct SignerServeSettings: Sendable {
         logFormat = parsedFormat
         let metricsFile = try config.single("metrics-listen").map { value throws(ConfigError) in try value.address(defaultPort: 9154) }
         metricsListen = try flags.metricsListen.map { try address("metrics-listen", $0) } ?? metricsFile
+        notificationWorker = try NotificationWorker.Options(config: config)
     }
 }

@@ -8,8 +8,8 @@ import Foundation
 /// daemon notices them within a second. A refused edit changes nothing.
 struct ZoneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "zone", abstract: "Add, list, inspect and remove signed zones; ask for a poll; manage downstream secondaries.",
-        subcommands: [Add.self, List.self, Status.self, Remove.self, Refresh.self, AcceptNext.self, Downstream.self])
+        commandName: "zone", abstract: "Add, change, list, inspect and remove signed zones; ask for a poll; manage downstream secondaries.",
+        subcommands: [Add.self, SetSettings.self, List.self, Status.self, Remove.self, Refresh.self, AcceptNext.self, Downstream.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -36,44 +36,20 @@ struct ZoneCommand: ParsableCommand {
 
         func run() throws {
             let origin = try SignerStore.zoneName(zone)
-            let name = origin.text
-            func bad(_ field: String, _ reason: String) -> SignerStoreError {
-                SignerStoreError(.invalidArgument, zone: name, field: field, reason: reason)
-            }
-            guard !primary.isEmpty else { throw bad("--primary", "give at least one hidden primary, ADDR[:PORT]") }
-            let primaries = try primary.map { text in
-                let address: ListenAddress
-                do { address = try ListenAddress(parsing: text) } catch { throw bad("--primary \(text)", "\(error)") }
-                guard IPAddress(address.host) != nil else {
-                    throw bad("--primary \(text)", "not an IP address (names are not resolved here); ADDR[:PORT], [V6]:PORT")
-                }
-                guard address.port > 0 else { throw bad("--primary \(text)", "port must be 1...65535") }
-                return address
-            }
-            var config = SignerZoneConfig(origin: origin, primaries: primaries)
+            let parse = SettingsParser(zone: origin.text)
+            guard !primary.isEmpty else { throw parse.bad("--primary", "give at least one hidden primary, ADDR[:PORT]") }
+            var config = SignerZoneConfig(origin: origin, primaries: try parse.primaries(primary))
             config.tsigKeyName = key
-            guard let seconds = TTLText.parse(poll), seconds > 0 else {
-                throw bad("--poll \(poll)", "expected a duration like 30s, 5m or 1h")
-            }
-            config.pollSeconds = Int(seconds)
+            config.pollSeconds = try parse.poll(poll)
             config.denial = nsec3 ? SignerZoneConfig.Denial.nsec3 : .nsec
             config.optOut = optOut
-            guard let algorithmValue = DNSSECAlgorithm(mnemonic: algorithm) else {
-                throw bad("--algorithm \(algorithm)", "unknown algorithm; use ecdsap256sha256 (13), ecdsap384sha384 (14), ed25519 (15) or rsasha256 (8)")
-            }
-            config.algorithm = algorithmValue
+            config.algorithm = try parse.algorithm(algorithm)
             config.csk = csk
-            guard let limit = Double(shrinkLimit) else { throw bad("--shrink-limit \(shrinkLimit)", "expected a fraction such as 0.5") }
-            config.shrinkLimit = limit
+            config.shrinkLimit = try parse.shrinkLimit(shrinkLimit)
             config.allowSerialDecrease = allowSerialDecrease
-            guard let serialPolicy = SignerZoneConfig.SignedSerialPolicy(rawValue: signedSerial) else {
-                throw bad("--signed-serial \(signedSerial)", "use unixtime or increment")
-            }
-            config.signedSerialPolicy = serialPolicy
-            guard let expireAction = SignerZoneConfig.ExpireAction(rawValue: onExpire) else {
-                throw bad("--on-expire \(onExpire)", "use servfail or keep-serving")
-            }
-            config.expireAction = expireAction
+            config.signedSerialPolicy = try parse.signedSerial(signedSerial)
+            config.expireAction = try parse.onExpire(onExpire)
+            let name = origin.text
 
             let signer = try store.open()
             try signer.addZone(config, now: Date())
@@ -223,6 +199,63 @@ struct ZoneCommand: ParsableCommand {
 }
 
 extension ZoneCommand {
+    /// The operator's text for the settings `zone add` and `zone set` share, parsed with the same messages:
+    /// each refusal names the zone and the option as given.
+    struct SettingsParser {
+        var zone: String
+
+        func bad(_ field: String, _ reason: String) -> SignerStoreError {
+            SignerStoreError(.invalidArgument, zone: zone, field: field, reason: reason)
+        }
+
+        /// ADDR[:PORT] each; names are refused (the store refuses duplicates and port 0 too).
+        func primaries(_ texts: [String]) throws -> [ListenAddress] {
+            try texts.map { text in
+                let address: ListenAddress
+                do { address = try ListenAddress(parsing: text) } catch { throw bad("--primary \(text)", "\(error)") }
+                guard IPAddress(address.host) != nil else {
+                    throw bad("--primary \(text)", "not an IP address (names are not resolved here); ADDR[:PORT], [V6]:PORT")
+                }
+                guard address.port > 0 else { throw bad("--primary \(text)", "port must be 1...65535") }
+                return address
+            }
+        }
+
+        /// Seconds, from `30s`, `5m`, `1h`.
+        func poll(_ text: String) throws -> Int {
+            guard let seconds = TTLText.parse(text), seconds > 0 else {
+                throw bad("--poll \(text)", "expected a duration like 30s, 5m or 1h")
+            }
+            return Int(seconds)
+        }
+
+        func algorithm(_ text: String) throws -> DNSSECAlgorithm {
+            guard let value = DNSSECAlgorithm(mnemonic: text) else {
+                throw bad("--algorithm \(text)", "unknown algorithm; use ecdsap256sha256 (13), ecdsap384sha384 (14), ed25519 (15) or rsasha256 (8)")
+            }
+            return value
+        }
+
+        func shrinkLimit(_ text: String) throws -> Double {
+            guard let limit = Double(text) else { throw bad("--shrink-limit \(text)", "expected a fraction such as 0.5") }
+            return limit
+        }
+
+        func signedSerial(_ text: String) throws -> SignerZoneConfig.SignedSerialPolicy {
+            guard let policy = SignerZoneConfig.SignedSerialPolicy(rawValue: text) else {
+                throw bad("--signed-serial \(text)", "use unixtime or increment")
+            }
+            return policy
+        }
+
+        func onExpire(_ text: String) throws -> SignerZoneConfig.ExpireAction {
+            guard let action = SignerZoneConfig.ExpireAction(rawValue: text) else {
+                throw bad("--on-expire \(text)", "use servfail or keep-serving")
+            }
+            return action
+        }
+    }
+
     /// A zone as `zone status`, `zone list` and `--json` show it: plain values only.
     struct Report: Encodable {
         struct Settings: Encodable {

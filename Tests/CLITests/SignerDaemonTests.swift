@@ -9,6 +9,14 @@ import Testing
 struct SignerDaemonTests {
     static func signedAnswer(_ output: String) -> Bool { output.contains("status: NOERROR") && output.contains("RRSIG") }
 
+    /// The DNSKEY records in `output` (ours or dig's), whitespace-normalised (dig splits the key) and sorted.
+    static func records(_ output: String) -> [String] {
+        output.split(separator: "\n").filter { !$0.hasPrefix(";") && $0.contains("DNSKEY") }.map { line in
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return fields.prefix(4).joined(separator: " ") + " " + fields.dropFirst(4).joined()
+        }.sorted()
+    }
+
     /// The trust anchor for delv, from `dns-signer ds`: what an operator gives the registrar.
     static func delvAnchor(_ harness: TwoTierHarness) throws -> String {
         let output = try harness.signerCLI(["ds", TwoTierHarness.zone])
@@ -45,6 +53,10 @@ struct SignerDaemonTests {
         #expect(first.ok, "the apex ALIAS was not served expanded and signed:\n\(first.output)\n\(harness.logs)")
         let keys = harness.askSigner(TwoTierHarness.zone, "DNSKEY")
         #expect(keys.contains("257 3 13") && keys.contains("256 3 13"), "a KSK and a ZSK, algorithm 13:\n\(keys)")
+        // `dns-signer dnskey` prints exactly the records served, TTL included (the zone's SOA TTL, 300).
+        let printed = Self.records(try harness.signerCLI(["dnskey", TwoTierHarness.zone]))
+        #expect(printed.count == 2 && printed.allSatisfy { $0.hasPrefix("\(TwoTierHarness.zone) 300 IN DNSKEY") }, "\(printed)")
+        #expect(printed == Self.records(harness.dig(harness.signerPort, ["+noall", "+answer", TwoTierHarness.zone, "DNSKEY"])))
 
         // An edit with the primary's CLI: NOTIFY brings it to the signer, signed, within 2 seconds.
         try harness.primaryCLI(["record", "add", TwoTierHarness.zone, "www2", "300", "A", "192.0.2.77"])

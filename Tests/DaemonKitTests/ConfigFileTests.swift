@@ -170,7 +170,7 @@ struct ConfigFileTests {
     /// The example files in deploy/ are the configuration reference: with their settings uncommented they
     /// must parse and validate, and every key the code accepts must be documented there.
     @Test(arguments: [
-        ("primary.conf.example", ConfigFile.primaryKeys, [String: Set<String>]()),
+        ("primary.conf.example", ConfigFile.primaryKeys, ConfigFile.primarySections),
         ("signer.conf.example", ConfigFile.signerKeys, ConfigFile.signerSections),
     ])
     func exampleFilesDocumentExactlyTheAcceptedKeys(name: String, keys: Set<String>, sections: [String: Set<String>]) throws {

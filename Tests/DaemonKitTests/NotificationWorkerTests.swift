@@ -20,9 +20,10 @@ import Testing
         }
 
         func worker(_ channels: [NotificationChannel], transport: RecordingTransport? = nil,
-                    retry: RetryPolicy = RetryPolicy(jitter: 0), backlog: Int64 = 3600) -> NotificationWorker {
+                    retry: RetryPolicy = RetryPolicy(jitter: 0), backlog: Int64 = 3600,
+                    history: Int64 = NotificationWorker.Options.defaultHistorySeconds) -> NotificationWorker {
             NotificationWorker(pool: pool, channels: channels, logger: NotificationFixtures.quietLogger, now: clock.closure,
-                               options: .init(retry: retry, idleInterval: 0.05, newChannelBacklog: backlog),
+                               options: .init(retry: retry, idleInterval: 0.05, newChannelBacklog: backlog, historySeconds: history),
                                random: SplitMix64(seed: 9), send: (transport ?? self.transport).send)
         }
 
@@ -280,6 +281,44 @@ import Testing
         let all = NotificationFixtures.webhookChannel("all", url: "https://y.example/")
         await h.worker([picky, all]).deliverPendingNow()
         #expect(h.transport.sent(to: "all").count == 4)
+    }
+
+    /// The outbox does not grow without end: settled events older than the history window go (hourly),
+    /// pending ones stay however old, and the ones behind them are still delivered in order.
+    @Test func settledEventsOlderThanTheHistoryArePrunedPendingOnesNever() async throws {
+        let h = try Harness("prune")
+        defer { h.cleanUp() }
+        let day: Int64 = 86_400
+        let old = [1, 2].map { NotificationFixtures.event($0, time: h.clock.now - 40 * day) }
+        let recent = NotificationFixtures.event(3, time: h.clock.now - day)
+        let unwanted = NotificationFixtures.event(4, zone: "example.org.", time: h.clock.now - 40 * day)
+        try NotificationFixtures.record(old + [recent, unwanted], in: h.pool)
+        func stored() throws -> Set<String> { Set(try h.pool.read { try Outbox.recent(limit: 100, in: $0) }.map(\.id)) }
+
+        // The second old event cannot be delivered yet: it and the recent one behind it stay pending.
+        let stuck = old[1].id
+        h.transport.answer { event, _ in event.id == stuck ? .failed("HTTP 502") : .delivered("ok") }
+        let hook = NotificationFixtures.webhookChannel(url: "https://x.example/", zones: ["example.com."])
+        let worker = h.worker([hook], backlog: 100 * day, history: 30 * day)
+        await worker.deliverPendingNow()
+        #expect(try stored() == [old[1].id, recent.id],
+                "the delivered old event and the old one no channel wanted are gone; the pending ones stay")
+
+        // Delivered now; the next prune is an hour after the last one.
+        h.transport.answer { _, _ in .delivered("ok") }
+        h.clock.advance(600)
+        await worker.deliverPendingNow()
+        #expect(h.transport.sent(to: "hook").map(\.eventID) == [old[0].id, old[1].id, old[1].id, recent.id])
+        #expect(try stored() == [old[1].id, recent.id], "not pruned again within the hour")
+        h.clock.advance(3600)
+        await worker.deliverPendingNow()
+        #expect(try stored() == [recent.id], "settled and 40 days old: pruned; one day old: kept")
+
+        // 0 keeps everything.
+        let keeper = h.worker([hook], history: 0)
+        h.clock.advance(400 * day)
+        await keeper.deliverPendingNow()
+        #expect(try stored() == [recent.id])
     }
 
     @Test func runKeepsDeliveringUntilCancelled() async throws {

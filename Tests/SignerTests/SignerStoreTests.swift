@@ -9,11 +9,7 @@ import Testing
 /// The signer's SQLite store: settings, keys, downstream entries, TSIG keys, and the published unsigned
 /// and signed copies, written all or nothing.
 @Suite struct SignerStoreTests {
-    let directory: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("signer-store-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    let directory = ScratchDirectory.make("signer-store")
 
     var path: String { directory + "/signer.db" }
     func store() throws -> SignerStore { try SignerStore(path: path) }
@@ -159,7 +155,7 @@ import Testing
         refused(.invalidArgument, "shrink limit") { $0.shrinkLimit = .nan }
         refused(.invalidArgument, "opt-out needs NSEC3") { $0.optOut = true }
         #expect(throws: SignerStoreError(.zoneExists, zone: "example.test.",
-                                         reason: "the zone already exists (remove it first to change its primaries)")) {
+                                         reason: "the zone already exists (change its settings with `dns-signer zone set`)")) {
             try store.addZone(Self.config(), now: Self.now)
         }
         #expect(try store.zones().map(\.origin.text) == ["example.test."])

@@ -4,10 +4,13 @@ extension ConfigFile {
     /// `dns-primary serve --config`.
     package static let primaryKeys: Set<String> = [
         "database", "listen", "resolver", "refresh", "retry", "threads", "allow-transfer", "log-format", "metrics-listen",
+        "notification-history-days",
     ]
 
     /// `dns-signer serve --config`, top level.
-    package static let signerKeys: Set<String> = ["database", "listen", "threads", "metrics-listen", "log-format"]
+    package static let signerKeys: Set<String> = [
+        "database", "listen", "threads", "metrics-listen", "log-format", "notification-history-days",
+    ]
 
     /// Keys every notification channel takes: which events (`min-severity`, `zones`) and how often
     /// `zone.resigned` events are sent (`digest-minutes`: 0 sends each at once, N batches them into one
@@ -20,6 +23,9 @@ extension ConfigFile {
         "smtp": channelKeys.union(["host", "port", "starttls", "username", "password-file", "ca-file", "timeout", "from", "to"]),
         "sendmail": channelKeys.union(["command", "from", "to"]),
     ]
+
+    /// The primary's notification channels: the same sections as the signer's.
+    package static let primarySections = signerSections
 
     /// `log-format` values.
     package static let logFormats = ["text", "json"]

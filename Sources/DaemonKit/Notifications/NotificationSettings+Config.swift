@@ -118,3 +118,12 @@ extension NotificationSettings {
             zones: zones, digestInterval: Int64(digestMinutes) * 60)
     }
 }
+
+extension NotificationWorker.Options {
+    /// The worker's options from the config file's top-level `notification-history-days N` (how long
+    /// settled events are kept; default 30, 0 keeps them all), the rest at their defaults.
+    package init(config: ConfigFile) throws(ConfigError) {
+        let days = try config.single("notification-history-days")?.integer(in: 0...3650)
+        self.init(historySeconds: days.map { Int64($0) * 86_400 } ?? Self.defaultHistorySeconds)
+    }
+}

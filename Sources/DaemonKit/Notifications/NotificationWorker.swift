@@ -31,13 +31,26 @@ package actor NotificationWorker {
         /// A channel seen for the first time gets the events of this many seconds before it, not all
         /// history.
         package var newChannelBacklog: Int64
+        /// Settled events (delivered, given up, or never meant for any channel) older than this many
+        /// seconds are deleted, at most once an hour, so the outbox does not grow without end; 0 keeps
+        /// them all. Pending deliveries are never deleted.
+        package var historySeconds: Int64
 
-        package init(retry: RetryPolicy = RetryPolicy(), idleInterval: Double = 2, newChannelBacklog: Int64 = 3600) {
+        /// 30 days: `zone status` shows recent events, and an operator looking into last month's
+        /// incident still finds them.
+        package static let defaultHistorySeconds: Int64 = 30 * 86_400
+
+        package init(retry: RetryPolicy = RetryPolicy(), idleInterval: Double = 2, newChannelBacklog: Int64 = 3600,
+                     historySeconds: Int64 = Options.defaultHistorySeconds) {
             self.retry = retry
             self.idleInterval = max(0.05, idleInterval)
             self.newChannelBacklog = max(0, newChannelBacklog)
+            self.historySeconds = max(0, historySeconds)
         }
     }
+
+    /// How often old events are pruned.
+    static let pruneInterval: Int64 = 3600
 
     /// Sends one event over one channel at time `now` (the real transports by default; tests pass fakes).
     package typealias Send = @Sendable (OperatorEvent, NotificationChannel, Int64) async -> DeliveryOutcome
@@ -57,6 +70,8 @@ package actor NotificationWorker {
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var sleeper: Task<Void, Never>?
+    /// When the outbox was last pruned (nil: not yet by this worker).
+    private var prunedAt: Int64?
 
     package init(
         pool: DatabasePool, channels: [NotificationChannel], logger: Logger,
@@ -125,10 +140,31 @@ package actor NotificationWorker {
             }
             // A disabled endpoint recorded a notice for the email channels: send it in this pass.
         } while noticeRecorded && rounds < 3
+        pruneIfDue()
         return nextDue()
     }
 
+    /// Deletes settled events older than the history window, once an hour. Runs after scheduling, so
+    /// every event has its deliveries by then and a pending one is never lost.
+    private func pruneIfDue() {
+        let now = self.now()
+        guard options.historySeconds > 0, prunedAt.map({ now - $0 >= Self.pruneInterval }) ?? true else { return }
+        prunedAt = now
+        do {
+            let pruned = try SQLiteDatabase.writeImmediate(pool) { db in
+                try Outbox.prune(before: now - options.historySeconds, in: db)
+            }
+            if pruned > 0 {
+                logger.info("notification outbox pruned", metadata: [
+                    "events": "\(pruned)", "older-than-days": "\(options.historySeconds / 86_400)"])
+            }
+        } catch {
+            logger.error("notification outbox: cannot prune", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func schedule() throws {
+        guard !channels.isEmpty else { return }
         let now = self.now()
         let backlog = options.newChannelBacklog
         let statuses = try SQLiteDatabase.writeImmediate(pool) { db in

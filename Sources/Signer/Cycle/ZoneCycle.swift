@@ -61,6 +61,9 @@ struct ZoneCycle: Sendable {
         case notified(now: Int64)
         case pollFinished(now: Int64, PollOutcome)
         case resignFinished(now: Int64, ResignOutcome)
+        /// The published version must be signed again now (the operator switched denial): a re-signing
+        /// as soon as no cycle runs, after a poll that is due or queued. Ignored while nothing is published.
+        case resignRequested(now: Int64)
     }
 
     enum Alert: Sendable, Equatable {
@@ -86,6 +89,8 @@ struct ZoneCycle: Sendable {
     private(set) var phase: Phase = .idle
     private(set) var nextPoll: Int64 = 0
     private(set) var pollQueued = false
+    /// A `resignRequested` not started yet.
+    private(set) var resignQueued = false
     private(set) var published: Published?
     private(set) var lastSuccess: Int64?
     private(set) var failures = 0
@@ -128,6 +133,9 @@ struct ZoneCycle: Sendable {
         case let .notified(now):
             if phase == .idle { nextPoll = min(nextPoll, now) } else { pollQueued = true }
             return due(now)
+        case let .resignRequested(now):
+            if published != nil { resignQueued = true }
+            return due(now)
         case let .pollFinished(now, outcome):
             precondition(phase == .polling, "a poll finished that was not started")
             phase = .idle
@@ -156,6 +164,8 @@ struct ZoneCycle: Sendable {
         var actions: [Action] = []
         switch outcome {
         case .unchanged(let facts), .published(let facts):
+            // A version published now was signed with the current settings: a requested re-signing is done.
+            if case .published = outcome { resignQueued = false }
             published = facts
             lastSuccess = now
             if alertedFailing { actions.append(.alert(.recovered(failures: failures))) }
@@ -220,7 +230,8 @@ struct ZoneCycle: Sendable {
             pollQueued = false
             phase = .polling
             actions.append(.poll)
-        } else if let published, now >= (nextResignAttempt ?? published.nextResign) {
+        } else if let published, resignQueued || now >= (nextResignAttempt ?? published.nextResign) {
+            resignQueued = false
             phase = .resigning
             actions.append(.resign)
         }

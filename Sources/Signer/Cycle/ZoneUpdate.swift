@@ -22,7 +22,8 @@ struct ZoneUpdate: Sendable {
         var signed: SignedZone
         /// Between the unsigned copies; nil: the first version (everything is new).
         var unsignedDiff: ZoneDiff?
-        /// Between the signed zones; nil: the first version.
+        /// Between the signed zones; nil: a full signing (the first, or after a change of denial), every row
+        /// is rewritten.
         var signedDiff: ZoneDiff?
         /// The unsigned change, for operators (empty for a signature refresh).
         var summary: ChangeSummary
@@ -39,22 +40,20 @@ struct ZoneUpdate: Sendable {
 
     /// Guards, compares, signs and verifies `transfer` against `current` (nil on the first transfer).
     /// `knownDiff`, when the caller already knows the difference (`Zone.updated(from:to:)`), spares
-    /// comparing the whole zones.
-    func apply(transfer: Zone, knownDiff: ZoneDiff? = nil, to current: Current?, now: UInt32) -> Outcome {
+    /// comparing the whole zones. `signInFull` (the current version was signed with other denial
+    /// settings): a changed transfer is signed and verified in full instead of incrementally.
+    func apply(transfer: Zone, knownDiff: ZoneDiff? = nil, to current: Current?, signInFull: Bool = false, now: UInt32) -> Outcome {
         let verdict = guards.check(transfer, current: current?.unsigned)
         guard case .accept(let usedOverride) = verdict else { return .refused(verdict.refusal!) }
         do {
             guard let current else {
-                let serial = Self.signedSerial(previous: nil, unsigned: transfer.serial, policy: serialPolicy, now: now)
-                let signed = try ZoneSigner.sign(zone: Self.withSerial(transfer, serial), keys: keys, policy: policy, now: now)
-                let failures = ZoneVerifier.verify(signed.zone, now: now)
-                if let reason = Self.describe(failures) { return .signingFailed(reason) }
-                return .changed(Change(
-                    unsigned: transfer, signed: signed, unsignedDiff: nil, signedDiff: nil,
-                    summary: ChangeSummary(ZoneDiff(from: Zone(origin: transfer.origin), to: transfer)), usedOverride: usedOverride))
+                return try fullSigning(transfer, previous: nil, contentDiff: nil, usedOverride: usedOverride, now: now)
             }
             let contentDiff = knownDiff ?? ZoneDiff(from: current.unsigned, to: transfer)
             if contentDiff.isEmpty { return .unchanged }
+            if signInFull {
+                return try fullSigning(transfer, previous: current.signed, contentDiff: contentDiff, usedOverride: usedOverride, now: now)
+            }
 
             // The signed zone carries its own serial: the content diff with the SOA change rewritten to go
             // from our old signed serial to the new one.
@@ -71,6 +70,51 @@ struct ZoneUpdate: Sendable {
         } catch {
             return .signingFailed("\(error)")
         }
+    }
+
+    /// Signs the stored unsigned copy again from scratch with the same keys and this update's policy: after
+    /// the operator changed how the zone denies existence (NSEC ↔ NSEC3, opt-out), no signature or chain
+    /// record of the old version can stay. Verified in full; the signed serial rises; the unsigned copy
+    /// does not change.
+    func resignInFull(_ current: Current, now: UInt32) -> Outcome {
+        do {
+            return try fullSigning(current.unsigned, previous: current.signed, contentDiff: ZoneDiff(), usedOverride: false, now: now)
+        } catch {
+            return .signingFailed("\(error)")
+        }
+    }
+
+    /// Whether `signed` denies existence the way `policy` asks: NSEC, or NSEC3 with the policy's
+    /// parameters and opt-out flag (read from the apex's own NSEC3 record). False from the moment the
+    /// operator switches denial until the zone is signed again in full.
+    static func deniesExistence(_ signed: Zone, as policy: SigningPolicy) -> Bool {
+        let apex = signed.origin
+        let parameters = signed.rrset(at: apex, type: .NSEC3PARAM)
+        switch policy.denial {
+        case .nsec:
+            return parameters == nil && signed.rrset(at: apex, type: .NSEC) != nil
+        case .nsec3(let settings):
+            guard signed.rrset(at: apex, type: .NSEC) == nil, let parameters,
+                  parameters.rdatas == [.nsec3param(settings.parameters)],
+                  let hasher = NSEC3Hash(hashAlgorithm: settings.hashAlgorithm, salt: settings.salt, iterations: settings.iterations)
+            else { return false }
+            let owner = NSEC3Hash.ownerName(hash: hasher.hash(apex), zone: apex)
+            guard case .nsec3(let record) = signed.rrset(at: owner, type: .NSEC3)?.rdatas.first else { return false }
+            return record.isOptOut == settings.optOut
+        }
+    }
+
+    /// Signs `unsigned` in full under the next signed serial after `previous`'s and verifies all of it.
+    /// `contentDiff` is what changed in the unsigned copy (nil: everything is new).
+    private func fullSigning(_ unsigned: Zone, previous: SignedZone?, contentDiff: ZoneDiff?, usedOverride: Bool,
+                             now: UInt32) throws -> Outcome {
+        let serial = Self.signedSerial(previous: previous?.zone.serial, unsigned: unsigned.serial, policy: serialPolicy, now: now)
+        let signed = try ZoneSigner.sign(zone: Self.withSerial(unsigned, serial), keys: keys, policy: policy, now: now)
+        if let reason = Self.describe(ZoneVerifier.verify(signed.zone, now: now)) { return .signingFailed(reason) }
+        return .changed(Change(
+            unsigned: unsigned, signed: signed, unsignedDiff: contentDiff, signedDiff: nil,
+            summary: ChangeSummary(contentDiff ?? ZoneDiff(from: Zone(origin: unsigned.origin), to: unsigned)),
+            usedOverride: usedOverride))
     }
 
     /// Renews the signatures of `current` that are due at `now` (the unsigned copy does not change; the

@@ -30,6 +30,15 @@ actor ZoneWorker {
     /// Whether the last `commit` stored and served its version.
     private var committed = false
     private var started = false
+    /// The served version denies existence otherwise than the settings ask (`zone set --nsec3`, or the
+    /// change was made while the daemon was down): the next signing is a full one.
+    private var needsFullResign = false
+    /// The machine has been asked for the full re-signing `needsFullResign` calls for.
+    private var fullResignAsked = false
+    /// New cycle settings (poll interval, expire action) waiting for the machine to be idle.
+    private var pendingTiming: ZoneCycle.Settings?
+    /// New primaries or TSIG key: poll at the next tick.
+    private var pollAsked = false
 
     init(config: SignerZoneConfig, store: SignerStore, served: ServedZones, transfers: AXFRClient,
          downstream: DownstreamNotifier, logger: Logger, now: @escaping @Sendable () -> Int64) {
@@ -67,6 +76,7 @@ actor ZoneWorker {
                 let keys = try loadKeys()
                 let signed = SignedZone(restoring: stored.signed, keys: keys, policy: config.signingPolicy)
                 current = ZoneUpdate.Current(unsigned: stored.unsigned, signed: signed)
+                needsFullResign = !ZoneUpdate.deniesExistence(signed.zone, as: config.signingPolicy)
                 try served.publish(signed.zone)
                 if state.expired && config.expireAction == .servfail { served.setUnavailable(origin, true) }
                 facts = published(signed, unsigned: stored.unsigned)
@@ -79,9 +89,29 @@ actor ZoneWorker {
         await execute(actions)
     }
 
+    /// The loop's heartbeat; also where settings changes reach the machine, between cycles.
     func tick() async {
         guard started else { return }
-        await execute(machine.event(.tick(now: now())))
+        let time = now()
+        var actions: [ZoneCycle.Action] = []
+        if let settings = pendingTiming, machine.phase == .idle {
+            pendingTiming = nil
+            actions += restartCycle(settings, now: time)
+            pollAsked = false  // the restarted cycle polls now anyway
+        }
+        if pollAsked {
+            pollAsked = false
+            actions += machine.event(.notified(now: time))
+        }
+        if needsFullResign && !fullResignAsked && current != nil {
+            fullResignAsked = true
+            logger.notice("denial settings changed: signing the zone again in full", metadata: meta([
+                "denial": "\(config.denial.rawValue)\(config.optOut ? " opt-out" : "")",
+            ]))
+            actions += machine.event(.resignRequested(now: time))
+        }
+        actions += machine.event(.tick(now: time))
+        await execute(actions)
     }
 
     /// NOTIFY from the primary, or `zone refresh`: poll now (or right after the cycle running).
@@ -90,16 +120,39 @@ actor ZoneWorker {
         await execute(machine.event(.notified(now: now())))
     }
 
-    /// New settings from the store (`zone add` again, accept-next, …). The cycle's timing restarts
-    /// only when the poll interval or expire action changed.
+    /// New settings from the store (`zone set`, accept-next, refresh, …), taken up at the next tick:
+    /// a new poll interval or expire action restarts the cycle's timing (once no cycle runs), new
+    /// primaries or TSIG key are polled at once, and a change of denial signs the zone again in full.
     func update(_ new: SignerZoneConfig) {
-        let oldSettings = Self.settings(config)
+        let old = config
         config = new
-        if Self.settings(new) != oldSettings {
-            var replacement = ZoneCycle(settings: Self.settings(new))
-            _ = replacement.event(.started(now: now(), published: machine.published, lastSuccess: machine.lastSuccess))
-            if machine.phase == .idle { machine = replacement }
+        if Self.settings(new) != Self.settings(old) { pendingTiming = Self.settings(new) }
+        if new.primaries != old.primaries || new.tsigKeyName != old.tsigKeyName { pollAsked = true }
+        if new.signingPolicy.denial != old.signingPolicy.denial {
+            needsFullResign = current.map { !ZoneUpdate.deniesExistence($0.signed.zone, as: new.signingPolicy) } ?? false
+            fullResignAsked = false
         }
+    }
+
+    /// Replaces the machine by one with `settings`, started at `now` from what is published: it polls at
+    /// once, then at the new pace. Its actions are returned to be carried out (the poll it started among
+    /// them); what the old machine already did is not done again: no second alert, and a zone already
+    /// out of service is put back only when the new settings keep serving it.
+    private func restartCycle(_ settings: ZoneCycle.Settings, now time: Int64) -> [ZoneCycle.Action] {
+        let wasExpired = machine.isExpired
+        var replacement = ZoneCycle(settings: settings)
+        var actions = replacement.event(.started(now: time, published: machine.published, lastSuccess: machine.lastSuccess))
+        machine = replacement
+        actions.removeAll { action in
+            switch action {
+            case .alert(.expired): wasExpired
+            case .alert(.expiring): true
+            case .stopServing: wasExpired
+            default: false
+            }
+        }
+        if wasExpired && !machine.isExpired { actions.append(.resumeServing) }
+        return actions
     }
 
     var status: (phase: ZoneCycle.Phase, failures: Int, expired: Bool) { (machine.phase, machine.failures, machine.isExpired) }
@@ -210,7 +263,9 @@ actor ZoneWorker {
         let update = ZoneUpdate(keys: keys, policy: config.signingPolicy, guards: guards, serialPolicy: config.signedSerialPolicy)
         let unixNow = now()
         let transferred = clock.now
-        let outcome = update.apply(transfer: transfer, knownDiff: knownDiff, to: current, now: UInt32(truncatingIfNeeded: unixNow))
+        let fullSigning = needsFullResign
+        let outcome = update.apply(transfer: transfer, knownDiff: knownDiff, to: current, signInFull: fullSigning,
+                                   now: UInt32(truncatingIfNeeded: unixNow))
         let processed = clock.now
         defer {
             logger.info("poll finished", metadata: meta([
@@ -245,7 +300,10 @@ actor ZoneWorker {
             state.lastPollResult = "changed: \(change.summary.sentence)"
             committed = false
             let actions = finishPoll(.published(published(change.signed, unsigned: change.unsigned)), change: change)
-            if committed { lastRecords = records }
+            if committed {
+                lastRecords = records
+                if fullSigning { needsFullResign = false }
+            }
             return actions
         }
     }
@@ -277,6 +335,7 @@ actor ZoneWorker {
             return resignFinished(.failed(reason: "no signed version or keys to refresh"), change: nil)
         }
         let update = ZoneUpdate(keys: keys, policy: config.signingPolicy, guards: TransferGuard(), serialPolicy: config.signedSerialPolicy)
+        if needsFullResign { return resignInFull(update, current) }
         switch update.refresh(current, now: UInt32(truncatingIfNeeded: now())) {
         case .changed(let change):
             logger.info("signatures refreshed", metadata: meta([
@@ -292,9 +351,39 @@ actor ZoneWorker {
         }
     }
 
-    private func resignFinished(_ outcome: ZoneCycle.ResignOutcome, change: ZoneUpdate.Change?) -> [ZoneCycle.Action] {
+    /// The stored unsigned copy signed again from scratch with the same keys under the new denial
+    /// settings, verified in full, then stored, served and announced like any new version.
+    private func resignInFull(_ update: ZoneUpdate, _ current: ZoneUpdate.Current) -> [ZoneCycle.Action] {
+        let clock = ContinuousClock()
+        let began = clock.now
+        switch update.resignInFull(current, now: UInt32(truncatingIfNeeded: now())) {
+        case .changed(let change):
+            let denial = config.denial == .nsec3 ? "NSEC3" + (config.optOut ? " opt-out" : "") : "NSEC"
+            let old = current.signed.zone.serial.map { "\($0)" } ?? "-"
+            let new = change.signed.zone.serial.map { "\($0)" } ?? "-"
+            let event = OperatorEvent(
+                kind: .zoneResigned, severity: .info, zone: origin.text, time: now(),
+                summary: "\(origin.text): signed again in full with \(denial) (settings changed), serial \(old) → \(new); same keys",
+                details: ["oldSerial": old, "newSerial": new, "denial": denial, "full": "true"])
+            committed = false
+            let actions = resignFinished(.done(published(change.signed, unsigned: change.unsigned)), change: change, extraEvents: [event])
+            if committed { needsFullResign = false }
+            logger.notice("signed again in full", metadata: meta([
+                "denial": "\(denial)", "serial": "\(new)", "stored": "\(committed)", "total_s": "\(Self.seconds(clock.now - began))",
+            ]))
+            return actions
+        case .signingFailed(let reason):
+            logger.error("signing in full failed; still serving the previous version", metadata: meta(["reason": "\(reason)"]))
+            return resignFinished(.failed(reason: reason), change: nil)
+        case .unchanged, .refused:
+            return resignFinished(.done(published(current.signed, unsigned: current.unsigned)), change: nil)
+        }
+    }
+
+    private func resignFinished(_ outcome: ZoneCycle.ResignOutcome, change: ZoneUpdate.Change?,
+                                extraEvents: [OperatorEvent] = []) -> [ZoneCycle.Action] {
         let actions = machine.event(.resignFinished(now: now(), outcome))
-        let events = actions.compactMap { action -> OperatorEvent? in
+        let events = extraEvents + actions.compactMap { action -> OperatorEvent? in
             if case .alert(let alert) = action { return event(for: alert) }
             return nil
         }

@@ -79,6 +79,23 @@ extension SignerStore {
         }
     }
 
+    /// The RRsets at the apex of the last published signed zone (one row, not the whole zone), or nil
+    /// when the zone has never been signed: `dnskey` prints the DNSKEY records as served.
+    func publishedApex(zone name: String) throws -> [RRset]? {
+        let origin = try SignerStore.zoneName(name)
+        let data = try pool.read { db -> Data? in
+            let id = try SignerStore.zoneID(db, origin)
+            return try Data.fetchOne(db, sql: "SELECT data FROM signed_nodes WHERE zone_id = ? AND owner = ?",
+                                     arguments: [id, Data(ZoneNodeCodec.ownerKey(origin))])
+        }
+        guard let data else { return nil }
+        do {
+            return try ZoneNodeCodec.decode([UInt8](data), owner: origin)
+        } catch {
+            throw SignerStoreError(.corrupt, zone: origin.text, reason: "\(error)")
+        }
+    }
+
     func state(zone name: String) throws -> ZoneState {
         let origin = try SignerStore.zoneName(name)
         return try pool.read { db in

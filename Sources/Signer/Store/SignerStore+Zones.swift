@@ -12,6 +12,59 @@ struct StoredZone: Sendable, Equatable {
     var version: Int64
 }
 
+/// What `zone set` changes; nil leaves a setting as it is. Applied to the stored settings and checked as
+/// `zone add` checks them (`SignerStore.updateZone`).
+struct SignerZoneChanges: Sendable, Equatable {
+    enum TSIGKey: Sendable, Equatable {
+        /// Sign the transfers with this key (it must be in the store).
+        case use(String)
+        /// Transfers without TSIG.
+        case withoutKey
+    }
+
+    /// Replaces the whole list.
+    var primaries: [ListenAddress]?
+    var tsigKey: TSIGKey?
+    var pollSeconds: Int?
+    /// `.nsec` turns opt-out off too.
+    var denial: SignerZoneConfig.Denial?
+    var optOut: Bool?
+    /// Only while the zone has no keys (before its first signing).
+    var algorithm: DNSSECAlgorithm?
+    /// Only while the zone has no keys (before its first signing).
+    var csk: Bool?
+    var shrinkLimit: Double?
+    var allowSerialDecrease: Bool?
+    var signedSerialPolicy: SignerZoneConfig.SignedSerialPolicy?
+    var expireAction: SignerZoneConfig.ExpireAction?
+
+    var isEmpty: Bool { self == SignerZoneChanges() }
+
+    /// `config` with these changes; not checked.
+    func applied(to config: SignerZoneConfig) -> SignerZoneConfig {
+        var config = config
+        if let primaries { config.primaries = primaries }
+        switch tsigKey {
+        case .use(let name): config.tsigKeyName = name
+        case .withoutKey: config.tsigKeyName = nil
+        case nil: break
+        }
+        if let pollSeconds { config.pollSeconds = pollSeconds }
+        if let denial {
+            config.denial = denial
+            if denial == .nsec { config.optOut = false }
+        }
+        if let optOut { config.optOut = optOut }
+        if let algorithm { config.algorithm = algorithm }
+        if let csk { config.csk = csk }
+        if let shrinkLimit { config.shrinkLimit = shrinkLimit }
+        if let allowSerialDecrease { config.allowSerialDecrease = allowSerialDecrease }
+        if let signedSerialPolicy { config.signedSerialPolicy = signedSerialPolicy }
+        if let expireAction { config.expireAction = expireAction }
+        return config
+    }
+}
+
 extension SignerStore {
     /// Adds a zone after checking every setting; its state starts empty and nothing is published until
     /// the daemon's first successful poll and signing.
@@ -23,7 +76,7 @@ extension SignerStore {
         try SignerStore.check(config, zone: zone)
         try writeImmediate { db in
             if try Row.fetchOne(db, sql: "SELECT 1 FROM zones WHERE name = ?", arguments: [zone]) != nil {
-                throw SignerStoreError(.zoneExists, zone: zone, reason: "the zone already exists (remove it first to change its primaries)")
+                throw SignerStoreError(.zoneExists, zone: zone, reason: "the zone already exists (change its settings with `dns-signer zone set`)")
             }
             if let keyName { try SignerStore.requireKey(db, keyName, zone: zone) }
             try db.execute(
@@ -43,6 +96,68 @@ extension SignerStore {
             let id = db.lastInsertedRowID
             try db.execute(sql: "INSERT INTO zone_state (zone_id) VALUES (?)", arguments: [id])
             try SignerStore.touch(zoneID: nil, now: now, db)
+        }
+    }
+
+    /// Changes the settings `changes` names (`zone set`) in one `BEGIN IMMEDIATE` transaction, with the same
+    /// checks as `addZone`, and raises the configuration version so a running daemon picks them up. The
+    /// keys, the published copies and the zone's state stay as they are. Refused: an unknown zone or TSIG
+    /// key, no change given, and a different algorithm or key roles once the zone has keys (that would be
+    /// a key rollover). Settings equal to the stored ones write nothing.
+    @discardableResult
+    func updateZone(_ name: String, _ changes: SignerZoneChanges, now: Date) throws -> (old: SignerZoneConfig, new: StoredZone) {
+        let origin = try SignerStore.zoneName(name)
+        let zone = origin.text
+        guard !changes.isEmpty else {
+            throw SignerStoreError(.invalidArgument, zone: zone,
+                                   reason: "nothing to change: give at least one setting (see `dns-signer zone set --help`)")
+        }
+        let primaries = try changes.primaries.map { try SignerStore.checkedPrimaries($0, zone: zone) }
+        let keyChange: SignerZoneChanges.TSIGKey? = try changes.tsigKey.map {
+            if case .use(let key) = $0 { return .use(try SignerStore.keyName(key, zone: zone)) }
+            return $0
+        }
+        return try writeImmediate { db in
+            let id = try SignerStore.zoneID(db, origin)
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM zones WHERE id = ?", arguments: [id]) else {
+                throw SignerStoreError(.unknownZone, zone: zone, reason: "no such zone in the store (see `dns-signer zone list`)")
+            }
+            let old = try SignerStore.storedZone(row)
+            var checked = changes
+            checked.primaries = primaries
+            checked.tsigKey = keyChange
+            let config = checked.applied(to: old.config)
+            if let keyName = config.tsigKeyName, keyName != old.config.tsigKeyName { try SignerStore.requireKey(db, keyName, zone: zone) }
+            try SignerStore.check(config, zone: zone)
+            if config.algorithm != old.config.algorithm || config.csk != old.config.csk {
+                let keys = try SignerStore.keyInfo(db, zoneID: id)
+                if !keys.isEmpty {
+                    let held = keys.map { "\($0.role) \($0.keyTag) (\($0.algorithmName))" }.joined(separator: ", ")
+                    let field = config.algorithm != old.config.algorithm
+                        ? "algorithm \(old.config.algorithm.mnemonic) → \(config.algorithm.mnemonic)"
+                        : "key roles " + (old.config.csk ? "CSK → KSK + ZSK" : "KSK + ZSK → CSK")
+                    throw SignerStoreError(.invalidArgument, zone: zone, field: field,
+                        reason: "the zone already has keys (\(held)); key and algorithm rollovers are not supported yet, "
+                            + "so the keys and their algorithm stay as they are")
+                }
+            }
+            guard config != old.config else { return (old.config, old) }
+            try db.execute(
+                sql: """
+                    UPDATE zones SET primaries = ?, tsig_key = ?, poll_seconds = ?, denial = ?, opt_out = ?, algorithm = ?,
+                        csk = ?, shrink_limit = ?, allow_serial_decrease = ?, signed_serial_policy = ?, expire_action = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    config.primaries.map(\.description).joined(separator: " "), config.tsigKeyName, config.pollSeconds,
+                    config.denial.rawValue, config.optOut, Int(config.algorithm.rawValue), config.csk, config.shrinkLimit,
+                    config.allowSerialDecrease, config.signedSerialPolicy.rawValue, config.expireAction.rawValue, id,
+                ])
+            try SignerStore.touch(zoneID: id, now: now, db)
+            guard let updated = try Row.fetchOne(db, sql: "SELECT * FROM zones WHERE id = ?", arguments: [id]) else {
+                throw SignerStoreError(.corrupt, zone: zone, reason: "the zone's row vanished while it was updated")
+            }
+            return (old.config, try SignerStore.storedZone(updated))
         }
     }
 

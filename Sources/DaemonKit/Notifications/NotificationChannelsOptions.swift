@@ -1,54 +1,55 @@
 import ArgumentParser
-import DaemonKit
 import Foundation
 
-/// The simple notification channels as flags, shared by `dns-signer serve` (`@OptionGroup`) and
-/// `dns-signer notify test`. Each gives one channel, named after its flag (`webhook`, `smtp`,
-/// `sendmail`); a config-file channel of the same name is replaced by it (flags override the file).
-struct NotificationChannelsOptions: ParsableArguments {
+/// The simple notification channels as flags, taken (`@OptionGroup`) by `serve` and `notify test` of
+/// both daemons. Each gives one channel, named after its flag (`webhook`, `smtp`, `sendmail`); a
+/// config-file channel of the same name is replaced by it (flags override the file).
+package struct NotificationChannelsOptions: ParsableArguments {
     @Option(name: .customLong("webhook"), help: "POST each event as signed JSON (Standard Webhooks) to this URL.")
-    var webhook: String?
+    package var webhook: String?
 
     @Option(name: .customLong("webhook-secret"), help: "The webhook signing secret: whsec_<base64>, or any text used as is.")
-    var webhookSecret: String?
+    package var webhookSecret: String?
 
     @Option(name: .customLong("webhook-secret-file"), help: "Read the webhook signing secret from this file (keeps it out of ps).")
-    var webhookSecretFile: String?
+    package var webhookSecretFile: String?
 
     @Option(name: .customLong("smtp"), help: "Email each event through this SMTP submission server, HOST[:PORT] (default port 587, 465 with --smtp-tls).")
-    var smtp: String?
+    package var smtp: String?
 
     @Flag(name: .customLong("smtp-starttls"), help: "Upgrade the SMTP connection with STARTTLS before anything else (refuse servers that cannot).")
-    var smtpStartTLS = false
+    package var smtpStartTLS = false
 
     @Flag(name: .customLong("smtp-tls"), help: "Speak TLS from the first byte (SMTPS, port 465).")
-    var smtpTLS = false
+    package var smtpTLS = false
 
     @Option(name: .customLong("smtp-user"), help: "Authenticate (AUTH PLAIN or LOGIN, only over TLS) as this user.")
-    var smtpUser: String?
+    package var smtpUser: String?
 
     @Option(name: .customLong("smtp-password-file"), help: "The SMTP password, read from this file.")
-    var smtpPasswordFile: String?
+    package var smtpPasswordFile: String?
 
     @Option(name: .customLong("smtp-ca-file"), help: "Trust the CA certificates in this PEM file for the SMTP server instead of the system's.")
-    var smtpCAFile: String?
+    package var smtpCAFile: String?
 
     @Option(name: .customLong("sendmail"), help: "Email each event with this local command, e.g. \"/usr/sbin/sendmail -t -i\".")
-    var sendmail: String?
+    package var sendmail: String?
 
     @Option(name: .customLong("mail-from"), help: "The From: of notification emails, e.g. \"Countersign <dns@example.com>\".")
-    var mailFrom: String?
+    package var mailFrom: String?
 
     @Option(name: .customLong("mail-to"), help: "A recipient of notification emails. Repeatable.")
-    var mailTo: [String] = []
+    package var mailTo: [String] = []
 
     @Option(name: .customLong("notify-min-severity"), help: "Send the flag channels only events of at least this severity: info, warning, critical.")
-    var minSeverity: String?
+    package var minSeverity: String?
 
     @Option(name: .customLong("notify-digest-minutes"), help: "Send zone.resigned events on the flag channels as one digest every N minutes (0: each at once).")
-    var digestMinutes: Int = 0
+    package var digestMinutes: Int = 0
 
-    func validate() throws {
+    package init() {}
+
+    package func validate() throws {
         if webhook == nil && (webhookSecret != nil || webhookSecretFile != nil) {
             throw ValidationError("--webhook-secret needs --webhook URL")
         }
@@ -74,11 +75,11 @@ struct NotificationChannelsOptions: ParsableArguments {
         guard (0...1440).contains(digestMinutes) else { throw ValidationError("--notify-digest-minutes must be 0...1440") }
     }
 
-    /// True when any channel flag was given.
-    var isEmpty: Bool { webhook == nil && smtp == nil && sendmail == nil }
+    /// True when no channel flag was given.
+    package var isEmpty: Bool { webhook == nil && smtp == nil && sendmail == nil }
 
     /// The channels the flags describe (secret and password files are read here).
-    func channels() throws -> [NotificationChannel] {
+    package func channels() throws -> [NotificationChannel] {
         let severity = minSeverity.flatMap(OperatorEvent.Severity.init(rawValue:)) ?? .info
         let digest = Int64(digestMinutes) * 60
         var channels: [NotificationChannel] = []
@@ -111,12 +112,12 @@ struct NotificationChannelsOptions: ParsableArguments {
     }
 
     /// The config file's channels with the flags' laid over them.
-    func settings(config: ConfigFile) throws -> NotificationSettings {
+    package func settings(config: ConfigFile) throws -> NotificationSettings {
         try NotificationSettings(config: config).overriding(with: channels())
     }
 
     /// `host`, `host:port`, `[v6]:port` or a bare IPv6 address.
-    static func hostAndPort(_ text: String, defaultPort: Int) throws -> (String, Int) {
+    package static func hostAndPort(_ text: String, defaultPort: Int) throws -> (String, Int) {
         func port(_ digits: Substring) throws -> Int {
             guard let value = Int(digits), (1...65_535).contains(value) else {
                 throw ValidationError("--smtp \(text): the port must be 1-65535")
