@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # bench/run.sh: the whole `make bench`, in order: CoreBench (DNSCore's own rates), bench/sign.sh (offline
 # signing beside dnssec-signzone, ldns-signzone, kzonesign), bench/serve.sh (serving beside NSD and
-# Knot), bench/primary.sh (AXFR with ALIAS expanded, beside PowerDNS) and bench/cycle.sh (the signer's
-# poll and one-record change on 100k names, beside dnssec-signzone -n 2). About 17 minutes on 2 cores
-# with the defaults.
+# Knot), bench/transfer-out.sh (an outgoing AXFR's time and memory), bench/primary.sh (AXFR with ALIAS
+# expanded, beside PowerDNS) and bench/cycle.sh (the signer's poll and one-record change on 100k names,
+# beside dnssec-signzone -n 2). About 18 minutes on 2 cores with the defaults.
 #
-# Knobs: DURATION [20] seconds of dnsperf per server and layout; STAGES ["core sign serve primary cycle"];
+# Knobs: DURATION [20] seconds of dnsperf per server and layout; STAGES ["core sign serve transfer primary cycle"];
 #        BENCH_ROOT [/tmp/countersign-bench]; RESULTS [$BENCH_ROOT/results]; the knobs of sign.sh and
 #        serve.sh pass through. Tables go to stdout and to $RESULTS/bench.md.
 set -u
 source "$(dirname "$0")/common.sh"
 : "${DURATION:=20}"
-: "${STAGES:=core sign serve primary cycle}"
+: "${STAGES:=core sign serve transfer primary cycle}"
 export DURATION SWIFT SWIFTPM_FLAGS BENCH_ROOT RESULTS ORIGIN NAMES STEP_TIMEOUT SHARED_BENCH
 
 # Fail early, before any build, when the shared generator is not there.
@@ -41,15 +41,17 @@ for stage in $STAGES; do
             ;;
         sign) "$BENCH_HOME/sign.sh" || die "bench/sign.sh failed" ;;
         serve) "$BENCH_HOME/serve.sh" || die "bench/serve.sh failed" ;;
+        transfer) "$BENCH_HOME/transfer-out.sh" || die "bench/transfer-out.sh failed" ;;
         primary) "$BENCH_HOME/primary.sh" || die "bench/primary.sh failed" ;;
         cycle) "$BENCH_HOME/cycle.sh" || die "bench/cycle.sh failed" ;;
-        *) die "unknown stage $stage (core, sign, serve, primary, cycle)" ;;
+        *) die "unknown stage $stage (core, sign, serve, transfer, primary, cycle)" ;;
     esac
     echo
 done
 
-for f in corebench sign serve primary cycle; do
-    case " $STAGES " in *" ${f/corebench/core} "*) { cat "$RESULTS/$f.md"; echo; } >>"$OUT" ;; esac
+for f in corebench sign serve transfer-out primary cycle; do
+    stage=${f/corebench/core}
+    case " $STAGES " in *" ${stage/transfer-out/transfer} "*) { cat "$RESULTS/$f.md"; echo; } >>"$OUT" ;; esac
 done
 echo "- Load average at the end: $(loadavg); whole run $(( $(date +%s) - T0 )) s." | tee -a "$OUT"
 log "tables in $RESULTS (bench.md = everything)"

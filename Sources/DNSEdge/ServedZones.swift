@@ -25,11 +25,12 @@ public final class ServedZones: ZoneSource {
     /// The serial served now for `name`, without rebuilding the zone.
     public func serial(of name: DomainName) -> SerialNumber? { catalog[name]?.serial }
 
-    /// The zone to send in a transfer; none while the zone is unavailable (expired data is not handed on).
-    public func zone(named name: DomainName) -> Zone? {
+    /// The zone to send in a transfer (streamed from the snapshot by `AXFRWriter(snapshot:)`); none while
+    /// the zone is unavailable (expired data is not handed on).
+    public func snapshot(named name: DomainName) -> ZoneSnapshot? {
         let catalog = catalog
         guard !catalog.isUnavailable(name) else { return nil }
-        return catalog[name]?.makeZone()
+        return catalog[name]
     }
 
     /// Adds or replaces one zone. The snapshot is built before the lock is taken, so queries never

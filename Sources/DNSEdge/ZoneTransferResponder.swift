@@ -55,7 +55,7 @@ public struct ZoneTransferResponder: Sendable {
             log("refused", zone: zoneName, request, "AXFR over UDP is not defined (RFC 5936 §4.2)")
             return .reply(EdgeResponse.make(.REFUSED, to: message, plan: plan, now: now))
         }
-        guard let zone = zones.zone(named: zoneName), let soa = zone.rrset(at: zone.origin, type: .SOA),
+        guard let zone = zones.snapshot(named: zoneName), let soa = zone.rrsets(at: zone.origin).first(where: { $0.type == RecordType.SOA }),
               case .soa(let soaData) = soa.rdatas.first
         else {
             log("refused", zone: zoneName, request, "\(kind) for a zone we do not serve; answered NOTAUTH")
@@ -79,7 +79,7 @@ public struct ZoneTransferResponder: Sendable {
         }
         var writer: AXFRWriter
         do {
-            writer = try AXFRWriter(zone: zone, request: message, messageSize: messageSize,
+            writer = try AXFRWriter(snapshot: zone, request: message, messageSize: messageSize,
                                     trailerReserve: plan?.reservedLength ?? 0)
         } catch {
             log("failed", zone: zoneName, request, "\(error)")

@@ -55,6 +55,37 @@ struct AXFRWriterTests {
         #expect(writer.messageCount == raw.count && writer.recordCount == records.count)
     }
 
+    /// What the servers send: a signed NSEC3 zone streamed from its serving snapshot, owner by owner, is
+    /// the same zone (every record once, SOA at both ends, the NSEC3 chain included) and still verifies.
+    @Test func aSnapshotStreamsTheWholeSignedZoneOwnerByOwner() throws {
+        let zone = try sampleZone(hosts: 1500)
+        let keys = try ZoneKeySet(zone: zone.origin, keys: [
+            SigningKey.generate(flags: SigningKey.keySigningFlags), SigningKey.generate(flags: SigningKey.zoneSigningFlags),
+        ])
+        var policy = SigningPolicy()
+        policy.denial = .nsec3(SigningPolicy.NSEC3Settings())
+        let now: UInt32 = 1_790_000_000
+        let signed = try ZoneSigner.sign(zone: zone, keys: keys, policy: policy, now: now).zone
+        let snapshot = try ZoneSnapshot(signed)
+        var writer = try AXFRWriter(snapshot: snapshot, request: request, messageSize: 16384, trailerReserve: 100)
+        let raw = try writer.allMessages()
+        #expect(raw.count > 5 && raw.allSatisfy { $0.count <= 16384 - 100 })
+        let records = try decodeAll(raw).flatMap(\.answers)
+        #expect(records.first?.type == .SOA && records.last?.type == .SOA && records.first == records.last)
+        #expect(records.dropFirst().dropLast().allSatisfy { $0.type != .SOA || $0.name != zone.origin })
+        #expect(records.count == signed.recordCount + 1)
+        #expect(records.contains { $0.type == .NSEC3 } && records.contains { $0.type == .NSEC3PARAM })
+        let rebuilt = Zone(records: records.dropLast(), origin: zone.origin)
+        #expect(rebuilt == signed)
+        #expect(ZoneVerifier.verify(rebuilt, now: now).isEmpty)
+        #expect(writer.recordCount == records.count && writer.messageCount == raw.count)
+
+        // The apex alone: SOA, its NS, SOA.
+        var soaOnly = try AXFRWriter(snapshot: try ZoneSnapshot(try Zone(parsing: "@ 300 SOA ns1 h 1 2 3 4 5\n@ 300 NS ns1\n", origin: "example.test.")),
+                                     request: request)
+        #expect(try decodeAll(try soaOnly.allMessages()).flatMap(\.answers).map(\.type) == [.SOA, .NS, .SOA])
+    }
+
     @Test func namesAreCompressedInsideEachMessage() throws {
         let zone = try sampleZone(hosts: 500)
         var writer = try AXFRWriter(zone: zone, request: request, messageSize: 65535)

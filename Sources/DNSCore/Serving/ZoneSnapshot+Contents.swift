@@ -20,10 +20,32 @@ extension ZoneSnapshot {
     public var rrsets: [RRset] {
         var result: [RRset] = []
         result.reserveCapacity(entries.count * 2)
-        for node in nodes { result.append(contentsOf: rrsets(of: node)) }
-        for link in nsec3Links { result.append(contentsOf: rrsets(of: chainNode(link))) }
-        for node in otherOwners { result.append(contentsOf: rrsets(of: node)) }
+        var cursor = RRsetCursor(self)
+        while let owner = cursor.next() { result.append(contentsOf: owner) }
         return result
+    }
+
+    /// Walks the RRsets in the order of `rrsets`, one owner name at a time, so that a transfer out
+    /// decodes a message's worth at a time instead of the whole zone.
+    public struct RRsetCursor: Sendable {
+        let snapshot: ZoneSnapshot
+        var position = 0
+
+        public init(_ snapshot: ZoneSnapshot) { self.snapshot = snapshot }
+
+        /// The RRsets of the next owner name, or nil after the last.
+        public mutating func next() -> [RRset]? {
+            let snapshot = snapshot
+            var index = position
+            position += 1
+            if index < snapshot.nodes.count { return snapshot.rrsets(of: snapshot.nodes[index]) }
+            index -= snapshot.nodes.count
+            if index < snapshot.nsec3Links.count { return snapshot.rrsets(of: snapshot.chainNode(snapshot.nsec3Links[index])) }
+            index -= snapshot.nsec3Links.count
+            if index < snapshot.otherOwners.count { return snapshot.rrsets(of: snapshot.otherOwners[index]) }
+            position -= 1
+            return nil
+        }
     }
 
     /// The zone again, rebuilt from the snapshot.

@@ -38,10 +38,13 @@ public struct AXFRWriter: Sendable {
     private let messageSize: Int
     private let trailerReserve: Int
     private let soa: ResourceRecord
-    private let rrsets: [RRset]
-    /// Position in the record stream: -1 opening SOA, 0..<rrsets.count body, rrsets.count closing SOA.
-    private var rrsetIndex = -1
+    private var source: Source
+    /// The RRsets being written (one owner's from a snapshot, the whole zone from a `Zone`), apex SOA
+    /// left out; `batchIndex` and `rdataIndex` point at the next record while `phase` is `.body`.
+    private var batch: [RRset] = []
+    private var batchIndex = 0
     private var rdataIndex = 0
+    private var phase = Phase.openingSOA
     public private(set) var messageCount = 0
     public private(set) var recordCount = 0
     public private(set) var byteCount = 0
@@ -53,39 +56,100 @@ public struct AXFRWriter: Sendable {
     ///   - trailerReserve: bytes to leave for a TSIG record (`TSIGResponsePlan.reservedLength`).
     public init(zone: Zone, request: Message, messageSize: Int = AXFRWriter.defaultMessageSize,
                 trailerReserve: Int = 0) throws(Failure) {
-        guard let soaSet = zone.rrset(at: zone.origin, type: .SOA), let soaData = soaSet.rdatas.first else {
-            throw .noSOA(zone: zone.origin)
-        }
-        self.zone = zone.origin
+        try self.init(origin: zone.origin, soa: zone.rrset(at: zone.origin, type: .SOA), source: .rrsets(zone.rrsets),
+                      request: request, messageSize: messageSize, trailerReserve: trailerReserve)
+    }
+
+    /// Streams a served snapshot: each message decodes only the owners it holds, so transferring a large
+    /// signed zone does not rebuild it in memory.
+    public init(snapshot: ZoneSnapshot, request: Message, messageSize: Int = AXFRWriter.defaultMessageSize,
+                trailerReserve: Int = 0) throws(Failure) {
+        try self.init(origin: snapshot.origin, soa: snapshot.rrsets(at: snapshot.origin).first { $0.type == .SOA },
+                      source: .snapshot(ZoneSnapshot.RRsetCursor(snapshot)),
+                      request: request, messageSize: messageSize, trailerReserve: trailerReserve)
+    }
+
+    private init(origin: DomainName, soa soaSet: RRset?, source: Source, request: Message, messageSize: Int,
+                 trailerReserve: Int) throws(Failure) {
+        guard let soaSet, let soaData = soaSet.rdatas.first else { throw .noSOA(zone: origin) }
+        self.zone = origin
         self.id = request.id
         self.question = request.question
         self.recursionDesired = request.flags.rd
         self.edns = request.edns.map { EDNS(udpPayloadSize: EDNS.defaultPayloadSize, dnssecOK: $0.dnssecOK) }
         self.messageSize = min(max(messageSize, Message.minimumMaxSize), AXFRWriter.hardLimit)
         self.trailerReserve = max(0, trailerReserve)
-        self.soa = ResourceRecord(name: zone.origin, dnsClass: soaSet.dnsClass, ttl: soaSet.ttl, rdata: soaData)
-        self.rrsets = zone.rrsets.filter { !($0.type == .SOA && $0.name == zone.origin) }
+        self.soa = ResourceRecord(name: origin, dnsClass: soaSet.dnsClass, ttl: soaSet.ttl, rdata: soaData)
+        self.source = source
+    }
+
+    /// Where the records between the two SOAs come from.
+    enum Source: Sendable {
+        /// All at once (a `Zone`'s RRsets), until taken.
+        case rrsets([RRset]?)
+        case snapshot(ZoneSnapshot.RRsetCursor)
+
+        mutating func nextBatch() -> [RRset]? {
+            switch self {
+            case .rrsets(let all):
+                self = .rrsets(nil)
+                return all
+            case .snapshot(var cursor):
+                let owner = cursor.next()
+                self = .snapshot(cursor)
+                return owner
+            }
+        }
+    }
+
+    enum Phase: Sendable {
+        case openingSOA, body, closingSOA, finished
     }
 
     /// The record at the current position, or nil when the closing SOA has been written.
     private var current: ResourceRecord? {
-        if rrsetIndex < 0 || rrsetIndex == rrsets.count { return isFinished ? nil : soa }
-        let set = rrsets[rrsetIndex]
-        return ResourceRecord(name: set.name, dnsClass: set.dnsClass, ttl: set.ttl, rdata: set.rdatas[rdataIndex])
+        switch phase {
+        case .openingSOA, .closingSOA: return soa
+        case .finished: return nil
+        case .body:
+            let set = batch[batchIndex]
+            return ResourceRecord(name: set.name, dnsClass: set.dnsClass, ttl: set.ttl, rdata: set.rdatas[rdataIndex])
+        }
     }
 
     private mutating func advance() {
-        if rrsetIndex == rrsets.count {
-            isFinished = true
-            return
-        }
-        if rrsetIndex >= 0 {
+        switch phase {
+        case .openingSOA:
+            phase = .body
+            settle()
+        case .body:
             rdataIndex += 1
-            if rdataIndex < rrsets[rrsetIndex].count { return }
+            if rdataIndex < batch[batchIndex].count { return }
+            rdataIndex = 0
+            batchIndex += 1
+            settle()
+        case .closingSOA:
+            phase = .finished
+            isFinished = true
+        case .finished:
+            break
         }
-        rdataIndex = 0
-        rrsetIndex += 1
-        while rrsetIndex < rrsets.count && rrsets[rrsetIndex].isEmpty { rrsetIndex += 1 }
+    }
+
+    /// Moves to the next non-empty RRset, taking batches from the source, or to the closing SOA when
+    /// none is left. The apex SOA travels only at the two ends.
+    private mutating func settle() {
+        while true {
+            while batchIndex < batch.count && batch[batchIndex].isEmpty { batchIndex += 1 }
+            if batchIndex < batch.count { return }
+            guard let next = source.nextBatch() else {
+                batch = []
+                phase = .closingSOA
+                return
+            }
+            batch = next.filter { !($0.type == .SOA && $0.name == zone) }
+            batchIndex = 0
+        }
     }
 
     /// The next message, encoded, without TSIG; nil after the one holding the closing SOA.
