@@ -296,6 +296,11 @@ var edited = reparsed
 edited.insert(RRset(name: mailName, type: .A, dnsClass: .IN, ttl: oldMail.ttl, rdatas: [.a(A(IPv4Address("203.0.113.9")!))]))
 let changeDiff = ZoneDiff(from: zone, to: edited)
 precondition(changeDiff.added.count == 1)
+let guardWhole = best(of: 3) { TransferGuard().check(edited, current: zone) }
+let guardChanged = best(of: 3) { TransferGuard().check(edited, current: zone, changedNames: [mailName]) }
+precondition(guardWhole.value == guardChanged.value)
+rows.append(["guard a one-record change: whole-zone check / changed names only", "1",
+             "\(milliseconds(guardWhole.seconds)) / \(milliseconds(guardChanged.seconds))", "-"])
 let update = best(of: 3) { try! ZoneSigner.update(signed, applying: changeDiff, keys: keys, policy: cyclePolicy, now: signNow + 60) }
 rows.append(["incremental re-sign of one changed RRset", "1", milliseconds(update.seconds), "-"])
 let signedDiff = best(of: 3) { ZoneDiff(from: signed.zone, to: update.value.zone) }

@@ -206,6 +206,80 @@ private func refusal(_ verdict: TransferVerdict) -> TransferRefusal? { verdict.r
         #expect(all.filter(\.isOverridable).map(\.guardName) == ["shrink"])
     }
 
+    // MARK: The semantic checks of a zone we hold, at the changed names only
+
+    /// Thousands of seeded random edits (1–3 at a time, at names above, at and below a cut and a DNAME,
+    /// at the apex, new and out-of-zone names): whenever the check at the changed names answers, it finds
+    /// exactly the errors the whole-zone check finds; it declines (nil) only when a cut or DNAME changed.
+    @Test func checkingTheChangedNamesFindsWhatCheckingTheWholeZoneFinds() throws {
+        let base = try Zone(parsing: """
+            $TTL 300
+            @ SOA ns1 hostmaster 1 7200 3600 1209600 300
+            @ NS ns1
+            ns1 A 192.0.2.53
+            www A 192.0.2.80
+            www TXT "hello"
+            alias CNAME www
+            sub NS ns.sub
+            sub DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
+            ns.sub A 192.0.2.54
+            dn DNAME elsewhere.test.
+            deep.a.b A 192.0.2.9
+            """, origin: guardedOrigin)
+        #expect(base.check().filter { $0.severity == .error }.isEmpty)
+        let names: [DomainName] = ["example.com.", "www.example.com.", "alias.example.com.", "sub.example.com.",
+                                   "ns.sub.example.com.", "x.sub.example.com.", "dn.example.com.", "x.dn.example.com.",
+                                   "a.b.example.com.", "b.example.com.", "deep.a.b.example.com.", "new.example.com.",
+                                   "elsewhere.test."]
+        let rdatas: [RData] = [
+            .a(A(IPv4Address("192.0.2.1")!)), .txt(TXT(strings: [Array("x".utf8)])),
+            .cname(CNAME(target: "www.example.com.")), .ns(NS(target: "ns1.example.com.")),
+            .dname(DNAME(target: "other.test.")),
+            .soa(SOA(mname: "ns1.example.com.", rname: "h.example.com.", serial: SerialNumber(2), refresh: 1, retry: 1, expire: 1, minimum: 1)),
+        ]
+        var random = SplitMix64(seed: 1995)
+        var answered = 0
+        var erroneous = 0
+        for _ in 0..<3000 {
+            var edited = base
+            var changed: Set<DomainName> = []
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let name = names.randomElement(using: &random)!
+                let rdata = rdatas.randomElement(using: &random)!
+                if Bool.random(using: &random), let existing = edited.node(name)?.randomElement(using: &random) {
+                    _ = edited.removeRRset(at: name, type: existing.type)
+                } else {
+                    edited.add(ResourceRecord(name: name, ttl: 300, rdata: rdata))
+                }
+                changed.insert(name)
+            }
+            let whole = Set(edited.check().filter { $0.severity == .error })
+            guard let found = edited.checkErrors(changedNames: changed, previous: base) else {
+                let structural = changed.contains { name in
+                    [base.node(name) ?? [], edited.node(name) ?? []].contains { node in
+                        node.contains { $0.type == .DNAME || ($0.type == .NS && name != base.origin) }
+                    }
+                }
+                #expect(structural, "declined without a cut or DNAME change at \(changed)")
+                continue
+            }
+            answered += 1
+            if !whole.isEmpty { erroneous += 1 }
+            #expect(Set(found) == whole, "at \(changed): found \(found), the whole zone has \(whole)")
+        }
+        #expect(answered > 1000 && erroneous > 300, "answered \(answered), with errors \(erroneous)")
+    }
+
+    @Test func theGuardChecksOnlyTheChangedNamesOfAZoneItHolds() throws {
+        let current = try zone(hosts: 20)
+        var next = current
+        next.add(ResourceRecord(name: "h3.example.com.", ttl: 300, rdata: .cname(CNAME(target: "h4.example.com."))))
+        #expect(refusal(guardian.check(next, current: current, changedNames: ["h3.example.com."]))?.guardName == "checks")
+        var fine = current
+        fine.add(ResourceRecord(name: "h3.example.com.", ttl: 300, rdata: .a(A(IPv4Address("192.0.2.200")!))))
+        #expect(guardian.check(fine, current: current, changedNames: ["h3.example.com."]) == .accept(usedOverride: false))
+    }
+
     @Test func aHundredThousandNameZoneIsJudgedQuickly() throws {
         var records: [ResourceRecord] = [
             ResourceRecord(name: guardedOrigin, ttl: 60, rdata: .soa(SOA(

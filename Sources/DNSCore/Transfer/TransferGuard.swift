@@ -2,9 +2,9 @@
 /// promise is never to publish a bogus or empty zone, so a transfer that looks like a primary gone wrong
 /// (emptied, truncated, reset, unexpanded) is refused and the current copy stays served.
 ///
-/// Pure and cheap: one pass over the new zone's nodes for the counts, `Zone.check()` for the semantics,
-/// and `rrsetCount` of the current copy (a sum over its names) — a 100k-name zone costs milliseconds,
-/// the semantic checks most of that.
+/// Pure and cheap: one pass over the new zone's nodes for the counts, `Zone.check()` for the semantics
+/// (only at the changed names when the caller knows them), and `rrsetCount` of the current copy (a sum
+/// over its names) — a 100k-name zone costs milliseconds, the semantic checks most of that.
 ///
 /// `current` is the stored *unsigned* copy (what the previous transfer brought), never the signed zone:
 /// signing adds RRSIG and NSEC sets and would make every transfer look like a shrink.
@@ -58,7 +58,10 @@ public struct TransferGuard: Sendable, Hashable {
     }
 
     /// The verdict on `new`, transferred to replace `current` (nil on the zone's first transfer).
-    public func check(_ new: Zone, current: Zone?) -> TransferVerdict {
+    /// `changedNames`: the only names whose records differ from `current`, which this guard accepted
+    /// (known from comparing the transfers record by record); the semantic checks then look at those
+    /// names (`Zone.checkErrors(changedNames:previous:)`) instead of the whole zone.
+    public func check(_ new: Zone, current: Zone?, changedNames: Set<DomainName>? = nil) -> TransferVerdict {
         let census = Census(new)
         if census.records == 0 { return .refuse(.empty) }
         if census.records > maxRecords { return .refuse(.tooLarge(records: census.records, limit: maxRecords)) }
@@ -72,7 +75,8 @@ public struct TransferGuard: Sendable, Hashable {
         if census.rrsets == 1 && apex.first?.type == .SOA { return .refuse(.soaOnly) }
         if !apex.contains(where: { $0.type == .NS }) { return .refuse(.missingApexNS) }
         if !census.aliasOwners.isEmpty { return .refuse(.unexpandedAlias(census.aliasOwners)) }
-        let errors = new.check().filter { $0.severity == .error }
+        let incremental = current.flatMap { current in changedNames.flatMap { new.checkErrors(changedNames: $0, previous: current) } }
+        let errors = incremental ?? new.check().filter { $0.severity == .error }
         if !errors.isEmpty { return .refuse(.checksFailed(errors)) }
 
         guard let current else { return .accept(usedOverride: false) }

@@ -196,20 +196,7 @@ extension Zone {
     public func check() -> [ZoneProblem] {
         var problems = warnings
         let targets = DelegationMap.nameServerTargets(of: self)
-
-        let apexNode = node(origin) ?? []
-        if let soa = apexNode.first(where: { $0.type == .SOA }) {
-            if soa.count > 1 {
-                problems.append(.init(
-                    severity: .error, name: origin, type: .SOA,
-                    reason: "\(soa.count) SOA records at the apex; a zone has exactly one"))
-            }
-        } else {
-            problems.append(.init(severity: .error, name: origin, type: .SOA, reason: "no SOA record at the apex"))
-        }
-        if !apexNode.contains(where: { $0.type == .NS }) {
-            problems.append(.init(severity: .error, name: origin, type: .NS, reason: "no NS records at the apex"))
-        }
+        checkApex(into: &problems)
 
         // Canonical order puts every name right after its ancestors, so the enclosing cut and DNAME are
         // tracked while walking instead of being looked up per name.
@@ -233,6 +220,63 @@ extension Zone {
             if dname == nil && node.contains(where: { $0.type == .DNAME }) { dname = name }
         }
         return problems
+    }
+
+    /// The errors `check()` would report, found by looking only at `changedNames`: for a zone made from
+    /// `previous` — whose check found no errors — by changing the records at those names alone (the
+    /// signer's transfer of a zone it holds). An error at a name depends on its own records and on a cut
+    /// or DNAME above it, so the other names cannot have gained one unless a cut or DNAME (at the apex
+    /// too) came or went; then this returns nil and the caller checks the whole zone. Warnings are not
+    /// looked for.
+    public func checkErrors(changedNames: Set<DomainName>, previous: Zone) -> [ZoneProblem]? {
+        for name in changedNames {
+            // NS at the apex is no cut; a DNAME there is above every other name.
+            for node in [previous.node(name) ?? [], node(name) ?? []]
+            where node.contains(where: { $0.type == .DNAME || ($0.type == .NS && name != origin) }) {
+                return nil
+            }
+        }
+        var problems: [ZoneProblem] = []
+        checkApex(into: &problems)
+        for name in changedNames.sorted() {
+            guard let node = node(name) else { continue }
+            guard name.isSubdomain(of: origin) else {
+                problems.append(.init(
+                    severity: .error, name: name, type: nil,
+                    reason: "out of zone: not at or below the origin \(origin.text)"))
+                continue
+            }
+            // The topmost cut and DNAME strictly above (the name itself owns neither, see above).
+            var cut: DomainName?
+            var dname: DomainName?
+            if name.labelCount > origin.labelCount + 1 {
+                for count in (origin.labelCount + 1)..<name.labelCount {
+                    let ancestor = name.suffix(labels: count)
+                    guard let above = self.node(ancestor) else { continue }
+                    if cut == nil && above.contains(where: { $0.type == .NS }) { cut = ancestor }
+                    if dname == nil && above.contains(where: { $0.type == .DNAME }) { dname = ancestor }
+                }
+            }
+            checkNode(name: name, node: node, cut: cut, dname: dname, nameServerTargets: [], into: &problems)
+        }
+        return problems.filter { $0.severity == .error }
+    }
+
+    /// Exactly one SOA and some NS at the apex.
+    private func checkApex(into problems: inout [ZoneProblem]) {
+        let apexNode = node(origin) ?? []
+        if let soa = apexNode.first(where: { $0.type == .SOA }) {
+            if soa.count > 1 {
+                problems.append(.init(
+                    severity: .error, name: origin, type: .SOA,
+                    reason: "\(soa.count) SOA records at the apex; a zone has exactly one"))
+            }
+        } else {
+            problems.append(.init(severity: .error, name: origin, type: .SOA, reason: "no SOA record at the apex"))
+        }
+        if !apexNode.contains(where: { $0.type == .NS }) {
+            problems.append(.init(severity: .error, name: origin, type: .NS, reason: "no NS records at the apex"))
+        }
     }
 
     /// Throws when `check()` finds an error; warnings alone pass.

@@ -43,7 +43,7 @@ struct ZoneUpdate: Sendable {
     /// comparing the whole zones. `signInFull` (the current version was signed with other denial
     /// settings): a changed transfer is signed and verified in full instead of incrementally.
     func apply(transfer: Zone, knownDiff: ZoneDiff? = nil, to current: Current?, signInFull: Bool = false, now: UInt32) -> Outcome {
-        let verdict = guards.check(transfer, current: current?.unsigned)
+        let verdict = guards.check(transfer, current: current?.unsigned, changedNames: knownDiff.map { Set(Self.names(in: $0)) })
         guard case .accept(let usedOverride) = verdict else { return .refused(verdict.refusal!) }
         do {
             guard let current else {
