@@ -99,19 +99,14 @@ struct ServeCommand: AsyncParsableCommand {
         let worker = NotificationWorker(pool: zoneStore.pool, channels: channels, logger: logger,
                                         options: settings.notificationWorker)
         let delivery = Task { await worker.run() }
+        // An ALIAS zone failing or recovering goes out at once, not at the worker's next idle pass.
+        zoneStore.outboxSignal.onEventsCommitted { Task { await worker.wake() } }
         await publisher.start()
         // A quarter of a second between looks at the store: an edit made with the CLI is served and
-        // announced (NOTIFY) well within a second. A new event in the outbox (an ALIAS zone failing or
-        // recovering) wakes the worker at once rather than at its next idle pass.
+        // announced (NOTIFY) well within a second.
         let loop = Task {
-            var latestEvent = Self.latestEventID(zoneStore)
             while !Task.isCancelled {
                 await publisher.cycle()
-                let latest = Self.latestEventID(zoneStore)
-                if latest != latestEvent {
-                    latestEvent = latest
-                    await worker.wake()
-                }
                 try? await Task.sleep(for: .milliseconds(250))
             }
         }
@@ -135,12 +130,6 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             return HealthReport(problems: [.daemon("cannot read the store: \(error)")])
         }
-    }
-
-    /// The id of the newest event in the outbox (nil when there is none or the store cannot be read: the
-    /// worker's own idle pass then still finds new events).
-    static func latestEventID(_ store: PrimaryStore) -> String? {
-        (try? store.recentEvents(limit: 1))?.first?.id
     }
 
     /// `nameserver` lines of /etc/resolv.conf.

@@ -104,13 +104,14 @@ struct ServeCommand: AsyncParsableCommand {
         let worker = NotificationWorker(pool: store.pool, channels: channels, logger: logger,
                                         options: settings.notificationWorker)
         let delivery = Task { await worker.run() }
+        // A re-sign, refusal or failure is told at once, not at the worker's next idle pass.
+        store.outboxSignal.onEventsCommitted { Task { await worker.wake() } }
         let reload = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
                 do { try await daemon.reload() } catch {
                     logger.error("cannot read the store", metadata: ["reason": "\(error)"])
                 }
-                await worker.wake()
             }
         }
         await SignalWait.untilTerminated()

@@ -1,5 +1,6 @@
 import DaemonKit
 import DNSCore
+import DNSEdge
 import Foundation
 import GRDB
 import Testing
@@ -42,7 +43,12 @@ struct ServingStoreTests {
             { previous in OperatorEvent(kind: kind, severity: .warning, zone: "example.test.", time: 1, summary: "from \(previous)") }
         }
         #expect(try temp.store.aliasHealth().isEmpty)
+        // The daemon's notification worker is woken after each commit that recorded an event, and only then.
+        let signals = Locked(0)
+        temp.store.outboxSignal.onEventsCommitted { signals.withLock { $0 += 1 } }
         #expect(try temp.store.setAliasHealth(zone: "example.test", .degraded, reason: "x", now: noon, event: event(.aliasFailing)))
+        #expect(try !temp.store.setAliasHealth(zone: "example.test", .degraded, reason: "x", now: noon, event: event(.aliasFailing)))
+        #expect(signals.current == 1)
         // The same state observed again (another refresh, another daemon after a restart): nothing written.
         let second = try PrimaryStore(path: temp.path)
         #expect(try !second.setAliasHealth(zone: "example.test", .degraded, reason: "x", now: noon, event: event(.aliasFailing)))

@@ -409,14 +409,20 @@ import Testing
         state.expired = true
         let refusal = OperatorEvent(kind: .transferRefused, severity: .warning, zone: "example.test.", time: 1_700_000_100,
                                     summary: "refused", details: ["guard": "shrink"])
+        // The daemon's notification worker is woken after each commit that recorded events, and only then.
+        let signals = Locked(0)
+        store.outboxSignal.onEventsCommitted { signals.withLock { $0 += 1 } }
         try store.recordPoll(zone: "example.test.", state: state, events: [refusal])
         #expect(try store.state(zone: "example.test.") == state)
         #expect(try store.recentEvents(zone: "example.test.") == [refusal])
+        try store.recordPoll(zone: "example.test.", state: state, events: [])
+        #expect(signals.current == 1)
         var bad = state
         bad.refusals = -5
         #expect(throws: (any Error).self) { try store.recordPoll(zone: "example.test.", state: bad, events: [Self.event("x")]) }
         #expect(try store.state(zone: "example.test.") == state)
         #expect(try store.recentEvents(zone: "example.test.").count == 1)
+        #expect(signals.current == 1, "a rolled-back transaction wakes nobody")
     }
 
     @Test func acceptNextIsConsumedByThePublishThatUsedIt() throws {

@@ -35,16 +35,12 @@ extension ZoneSnapshot {
 
         /// The RRsets of the next owner name, or nil after the last.
         public mutating func next() -> [RRset]? {
-            let snapshot = snapshot
-            var index = position
-            position += 1
-            if index < snapshot.nodes.count { return snapshot.rrsets(of: snapshot.nodes[index]) }
-            index -= snapshot.nodes.count
-            if index < snapshot.nsec3Links.count { return snapshot.rrsets(of: snapshot.chainNode(snapshot.nsec3Links[index])) }
-            index -= snapshot.nsec3Links.count
-            if index < snapshot.otherOwners.count { return snapshot.rrsets(of: snapshot.otherOwners[index]) }
-            position -= 1
-            return nil
+            let (nodes, links, others) = (snapshot.nodes.count, snapshot.nsec3Links.count, snapshot.otherOwners.count)
+            guard position < nodes + links + others else { return nil }
+            defer { position += 1 }
+            if position < nodes { return snapshot.rrsets(of: snapshot.nodes[position]) }
+            if position < nodes + links { return snapshot.rrsets(of: snapshot.chainNode(snapshot.nsec3Links[position - nodes])) }
+            return snapshot.rrsets(of: snapshot.otherOwners[position - nodes - links])
         }
     }
 

@@ -109,7 +109,8 @@ extension PrimaryStore {
         event: (_ previous: AliasHealth) -> OperatorEvent?
     ) throws -> Bool {
         let origin = try PrimaryStore.zoneName(name)
-        return try writeImmediate { db in
+        var recorded = false
+        let changed = try writeImmediate { db in
             let row = try PrimaryStore.zoneRow(db, origin)
             let stored = try String.fetchOne(db, sql: "SELECT state FROM alias_status WHERE zone_id = ?", arguments: [row.id])
             let previous = stored.flatMap(AliasHealth.init(rawValue:)) ?? .ok
@@ -120,9 +121,14 @@ extension PrimaryStore {
                     ON CONFLICT (zone_id) DO UPDATE SET state = excluded.state, since = excluded.since, reason = excluded.reason
                     """,
                 arguments: [row.id, health.rawValue, PrimaryStore.timestamp(now), reason])
-            if let event = event(previous) { try Outbox.record(event, in: db) }
+            if let event = event(previous) {
+                try Outbox.record(event, in: db)
+                recorded = true
+            }
             return true
         }
+        if recorded { outboxSignal.eventsCommitted() }
+        return changed
     }
 
     /// The most recent operator events, newest first (for tests and a future `zone status`).

@@ -17,6 +17,8 @@ import GRDB
 final class PrimaryStore: Sendable {
     let pool: DatabasePool
     let path: String
+    /// Fired after a commit that recorded operator events (the daemon wakes its notification worker).
+    let outboxSignal = OutboxSignal()
 
     /// How long a writer waits for another writer's lock before giving up.
     static let busyTimeout: TimeInterval = SQLiteDatabase.busyTimeout

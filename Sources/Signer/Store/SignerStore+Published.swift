@@ -43,6 +43,7 @@ extension SignerStore {
             }
             for event in events { try Outbox.record(event, in: db) }
         }
+        if !events.isEmpty { outboxSignal.eventsCommitted() }
     }
 
     /// Records a poll that published nothing (unchanged, refused, failed): state and events only, in
@@ -54,6 +55,7 @@ extension SignerStore {
             try SignerStore.writeState(state, zoneID: id, db)
             for event in events { try Outbox.record(event, in: db) }
         }
+        if !events.isEmpty { outboxSignal.eventsCommitted() }
     }
 
     // MARK: Reading

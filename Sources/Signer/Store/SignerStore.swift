@@ -14,6 +14,8 @@ import GRDB
 final class SignerStore: Sendable {
     let pool: DatabasePool
     let path: String
+    /// Fired after a commit that recorded operator events (the daemon wakes its notification worker).
+    let outboxSignal = OutboxSignal()
 
     /// Where the CLI and the daemon look when no `--db` is given.
     static let defaultPath = "/var/lib/countersign/signer.db"
