@@ -6,8 +6,12 @@
 # that then passes is reported as FLAKY in the summary (its first failure is printed in full) and does not
 # fail the run; one that fails again does. Set RETRY_MAX=0 to turn retries off.
 #
+# Every retried test, flaky or failed twice, is also written to FLAKY_FILE with its first failure, and that
+# file is printed as the very last thing of the run: a retry that saved the run stays visible in the CI
+# output (and the file can be kept as an artifact), so a flaky test gets fixed instead of hidden.
+#
 # Environment: SWIFT, SWIFTPM_FLAGS, SWIFT_TEST_FLAGS (as in the Makefile), TEST_LOG_DIR (default: a fresh
-# directory under /tmp), RETRY_MAX (default 3).
+# directory under /tmp), RETRY_MAX (default 3), FLAKY_FILE (default: $TEST_LOG_DIR/retried-tests.txt).
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,6 +21,9 @@ read -r -a test_flags <<<"${SWIFT_TEST_FLAGS:-}"
 RETRY_MAX=${RETRY_MAX:-3}
 logs=${TEST_LOG_DIR:-$(mktemp -d /tmp/countersign-tests.XXXXXX)}
 mkdir -p "$logs"
+flaky_file=${FLAKY_FILE:-$logs/retried-tests.txt}
+mkdir -p "$(dirname "$flaky_file")"
+: >"$flaky_file"
 
 # name | arguments for `swift test`. Swift Testing runs tests in parallel on a cooperative pool of one thread
 # per core, and the unit and interop suites together need about a minute of CPU: run side by side on a
@@ -102,10 +109,16 @@ for pass in "${passes[@]}"; do
         if "$SWIFT" test "${pm_flags[@]}" --skip-build --filter "$(exact "$test")" "${test_flags[@]}" \
             >"$retry_log" 2>&1 && grep -qE 'Test run with [1-9][0-9]* tests? ' "$retry_log"; then
             flaky+=("$test")
+            outcome="FLAKY (failed, then passed when run again alone)"
         else
             still+=("$test")
             failure_lines "$retry_log"
+            outcome="FAILED TWICE"
         fi
+        {
+            echo "$test: $outcome; pass $index ($name); logs $log, $retry_log"
+            failure_lines "$log" | grep -F -- "${test##*/}" | sed 's/^/    /' | head -20
+        } >>"$flaky_file"
     done
     if [ "${#still[@]}" -gt 0 ]; then
         failed=1
@@ -119,4 +132,11 @@ done
 echo
 echo "=== summary (logs in $logs)"
 printf '%s\n' "${summary[@]}"
+echo
+if [ -s "$flaky_file" ]; then
+    echo "=== retried tests ($(grep -c '^[^ ]' "$flaky_file")), from $flaky_file: fix them, a retry only hid them"
+    cat "$flaky_file"
+else
+    echo "=== retried tests: none ($flaky_file is empty)"
+fi
 exit "$failed"

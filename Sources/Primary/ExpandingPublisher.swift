@@ -142,7 +142,10 @@ actor ExpandingPublisher {
             return
         }
         for name in zones.keys where versions[name] == nil {
-            if let origin = zones[name]?.origin { served.remove(origin) }
+            if let origin = zones[name]?.origin {
+                served.remove(origin)
+                CountersignMetrics.zoneRemoved(zone: origin.lowercased().text)
+            }
             zones[name] = nil
             routingChanged = true
             logger.info("zone removed", metadata: ["zone": "\(name)", "reason": "deleted from the store"])
@@ -205,11 +208,22 @@ actor ExpandingPublisher {
 
     private func finished(_ key: AliasKey, _ lookup: AliasLookup) {
         inFlight.remove(key)
-        CountersignMetrics.aliasResolved(zone: "", result: Self.metricResult(lookup))
-        cache.record(lookup, for: key, now: UInt64(max(0, Date().timeIntervalSince1970)))
+        let now = UInt64(max(0, Date().timeIntervalSince1970))
+        cache.record(lookup, for: key, now: now)
+        // One lookup serves every zone whose ALIAS records point at the target: each of them counts it,
+        // under its own policy (a failure one zone bridges with `keep-last` is a plain failure in another).
+        let result = Self.metricResult(lookup)
+        for state in zones.values where state.needs.contains(key) {
+            var counted = result
+            if case .failed = lookup, case .keepLast(let maxAge) = state.snapshot.policy,
+               let last = cache.entries[key], now <= last.resolvedAt + maxAge {
+                counted = .keptLast
+            }
+            CountersignMetrics.aliasResolved(zone: state.origin.lowercased().text, result: counted)
+        }
     }
 
-    /// The lookup as a metrics label (targets are shared between zones: counted daemon-wide).
+    /// The lookup as a metrics label.
     static func metricResult(_ lookup: AliasLookup) -> CountersignMetrics.AliasResult {
         switch lookup {
         case .resolved(let addresses): return addresses.rdatas.isEmpty ? .nodata : .resolved
@@ -317,6 +331,7 @@ actor ExpandingPublisher {
             return
         }
         state.published = zone
+        if let serial = zone.serial { CountersignMetrics.setSerial(zone: state.origin.lowercased().text, kind: .unsigned, value: serial.rawValue) }
         logger.info("published", metadata: [
             "zone": "\(name)", "serial": "\(zone.serial.map { "\($0)" } ?? "-")", "version": "\(state.snapshot.version)",
         ])

@@ -1,3 +1,4 @@
+import DaemonKit
 import DNSCore
 import DNSEdge
 import Foundation
@@ -42,7 +43,20 @@ final class PrimaryRequestHandler: DNSRequestHandler, @unchecked Sendable {
         if !state.blocked.isEmpty, request.transport == .tcp, let refusal = refusal(request, state) {
             return refusal
         }
-        return state.router.handle(request)
+        let action = state.router.handle(request)
+        if case .stream(let stream) = action { return .stream(Self.counted(stream, request: request)) }
+        return action
+    }
+
+    /// An outgoing transfer that sets `countersign_zone_last_successful_transfer_timestamp_seconds` for
+    /// its zone once every message was written (a secondary that hangs up midway got nothing usable).
+    /// Only zone transfers stream, so the request is decoded again only for them.
+    static func counted(_ stream: DNSResponseStream, request: DNSRequest) -> DNSResponseStream {
+        guard let zone = (try? Message(decoding: request.bytes))?.question?.name.lowercased().text else { return stream }
+        return DNSResponseStream(next: { stream.next() }, onFinish: { completed in
+            stream.finish(completed: completed)
+            if completed { CountersignMetrics.transferSucceeded(zone: zone, at: Int64(Date().timeIntervalSince1970)) }
+        })
     }
 
     /// SERVFAIL for an allowed transfer of a blocked zone; nil for everything else (the router answers).

@@ -74,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
         publisherSettings.refresh = UInt64(settings.refresh)
         publisherSettings.retryAfter = UInt64(settings.retry)
         publisherSettings.defaultACL = settings.transferACL
-        let zoneStore = try PrimaryStore(path: settings.database)
+        let zoneStore = try StoreOptions.openStore(path: settings.database, defaulted: store.databaseDefaulted(config: settings.config))
         let publisher = ExpandingPublisher(
             store: zoneStore, served: served, resolver: UpstreamResolver(resolvers: settings.resolvers), handler: handler,
             notifier: notifier, settings: publisherSettings, logger: logger)

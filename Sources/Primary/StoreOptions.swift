@@ -51,7 +51,25 @@ struct StoreOptions: ParsableArguments {
         get throws { try path(config: loadConfig()) }
     }
 
-    func open() throws -> PrimaryStore { try PrimaryStore(path: path) }
+    func open() throws -> PrimaryStore {
+        let config = try loadConfig()
+        return try Self.openStore(path: try path(config: config), defaulted: databaseDefaulted(config: config))
+    }
+
+    /// No flag, variable or config file named the database: the path is the built-in default.
+    func databaseDefaulted(config: ConfigFile, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        db == nil && (environment["DNS_PRIMARY_DB"] ?? "").isEmpty && ((try? config.single("database")) ?? nil) == nil
+    }
+
+    /// Opens the store at `path`; when it cannot be opened or created there, says why and what to do
+    /// (create the state directory, or choose another database), naming the default when nothing chose it.
+    static func openStore(path: String, defaulted: Bool) throws -> PrimaryStore {
+        if let problem = SQLiteDatabase.locationProblem(path: path) {
+            throw problem.advising(SQLiteDatabase.DatabaseChoice(
+                command: "dns-primary", variable: "DNS_PRIMARY_DB", configFile: defaultConfig, defaulted: defaulted))
+        }
+        return try PrimaryStore(path: path)
+    }
 
     /// Prints `value` as JSON when asked, else the text form.
     func emit<T: Encodable>(_ value: T, text: () -> String) throws {

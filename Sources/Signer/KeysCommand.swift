@@ -6,7 +6,8 @@ import Foundation
 /// public facts are shown; private keys never leave the store.
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Show a zone's DNSSEC keys.", subcommands: [List.self])
+        commandName: "keys", abstract: "Show a zone's DNSSEC keys, follow and start rollovers, confirm the parent's DS.",
+        subcommands: [List.self, Status.self, Plan.self, Roll.self, DSSeen.self, DSGone.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a zone's keys: tag, role, algorithm, flags, creation time.")

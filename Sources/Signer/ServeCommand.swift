@@ -14,7 +14,8 @@ import NIOPosix
 /// metrics and `/healthz` are served on `--metrics-listen`.
 ///
 /// `--zone-file ORIGIN=FILE` serves a zone file as is beside them (signed or not, never polled): the
-/// benchmark and the offline tools use it.
+/// benchmark and the offline tools use it. With `--zone-file` and no database named (flag, variable or
+/// config file) and none at the default path, it serves those files alone and needs no database at all.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Run the signing secondary: poll, guard, re-sign and serve the zones in the store.")
@@ -43,13 +44,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-format"), help: "text (one line per event) or json (JSON lines).")
     var logFormat: String?
 
+    @Option(name: .customLong("parent-resolver"), help: "A validating resolver, ADDR[:PORT], through which KSK rollovers find the parent's servers and authenticate its DS answers. Repeatable.")
+    var parentResolvers: [String] = []
+
     @OptionGroup(title: "Notification channels (simple cases; the config file holds the rest)")
     var notifications: NotificationChannelsOptions
 
     func run() async throws {
         let settings = try SignerServeSettings(
             flags: .init(config: config, database: db, listen: listen, threads: threads, logFormat: logFormat,
-                         metricsListen: metricsListen),
+                         metricsListen: metricsListen, parentResolvers: parentResolvers),
             coreCount: System.coreCount)
         _ = LogSetup.bootstrap(format: settings.logFormat)
         let registry = Telemetry.bootstrap()
@@ -74,8 +78,14 @@ struct ServeCommand: AsyncParsableCommand {
         #endif
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: settings.threads)
-        let store = try SignerStore(path: settings.database)
-        let daemon = SignerDaemon(store: store, served: served, logger: logger, group: group, staticZones: staticOrigins)
+        if !zoneFiles.isEmpty && settings.databaseDefaulted && !FileManager.default.fileExists(atPath: settings.database) {
+            try await serveFilesOnly(served, origins: staticOrigins, settings: settings, channels: channels.map(\.name),
+                                     logger: logger, group: group)
+            return
+        }
+        let store = try SignerStoreOptions.openStore(path: settings.database, defaulted: settings.databaseDefaulted)
+        let daemon = SignerDaemon(store: store, served: served, logger: logger, group: group, staticZones: staticOrigins,
+                                  parentResolvers: settings.parentResolvers)
         try await daemon.start()
         if !staticOrigins.isEmpty {
             let acl = try allowTransfer.isEmpty ? TransferACL.loopbackOnly : TransferACL(rules: allowTransfer.map { text in
@@ -119,6 +129,45 @@ struct ServeCommand: AsyncParsableCommand {
         delivery.cancel()
         logger.info("stopping")
         await daemon.stop()
+        await server.stop()
+        await operations?.stop()
+        try? await group.shutdownGracefully()
+    }
+}
+
+extension ServeCommand {
+    /// `--zone-file` zones only, without a database: nothing is polled, signed or stored, so there are no
+    /// events to deliver and no keys to keep. The zones are answered and transferred (`--allow-transfer`)
+    /// as with a database, with metrics and `/healthz` when asked.
+    func serveFilesOnly(_ served: ServedZones, origins: Set<DomainName>, settings: SignerServeSettings, channels: [String],
+                        logger: Logger, group: MultiThreadedEventLoopGroup) async throws {
+        let acl = try allowTransfer.isEmpty ? TransferACL.loopbackOnly : TransferACL(rules: allowTransfer.map { text in
+            do { return try TransferACL.Rule(parsing: text) } catch { throw ValidationError("--allow-transfer \(text): \(error)") }
+        })
+        let router = DNSRequestRouter(served: served, transfers: ZoneTransferResponder(zones: served, acl: acl, logger: logger), logger: logger)
+        let server = DNSServer(
+            configuration: DNSServerConfiguration(listen: settings.listen), handler: CountingRequestHandler(router),
+            group: group, threads: settings.threads)
+        try await server.start()
+        logger.info("listening", metadata: [
+            "listeners": "\(server.listeners.map(\.description).joined(separator: ", "))",
+            "database": "none: serving the --zone-file zones only (no database named and none at \(settings.database))",
+        ])
+        if !channels.isEmpty {
+            logger.warning("notification channels unused: without a database there are no events", metadata: [
+                "channels": "\(channels.joined(separator: ","))"])
+        }
+        var operations: OperationsServer?
+        if let address = settings.metricsListen {
+            let count = origins.count
+            let http = OperationsServer(listen: address, registry: Telemetry.bootstrap(), health: { HealthReport(zonesChecked: count) },
+                                        logger: logger)
+            try await http.start()
+            logger.info("metrics and health", metadata: ["listen": "\(address)"])
+            operations = http
+        }
+        await SignalWait.untilTerminated()
+        logger.info("stopping")
         await server.stop()
         await operations?.stop()
         try? await group.shutdownGracefully()

@@ -9,6 +9,9 @@ import Foundation
 /// overrides it, and unknown keys are refused with `file:line`.
 struct SignerServeSettings: Sendable {
     var database: String
+    /// No flag, variable or config file named the database: `database` is the built-in default (with
+    /// `--zone-file` only, serve then runs without a database unless that file exists).
+    var databaseDefaulted: Bool
     var listen: [ListenAddress]
     var threads: Int
     var logFormat: LogFormat
@@ -16,6 +19,8 @@ struct SignerServeSettings: Sendable {
     /// The notification worker's options (`notification-history-days`).
     var notificationWorker: NotificationWorker.Options
     var config: ConfigFile
+    /// Validating resolvers the key lifecycle asks for the parents' keys (and finds their servers with).
+    var parentResolvers: [ListenAddress]
 
     static let defaultConfig = "/etc/countersign/signer.conf"
     static let defaultListen = "127.0.0.1:5300"
@@ -27,6 +32,7 @@ struct SignerServeSettings: Sendable {
         var threads: Int?
         var logFormat: String?
         var metricsListen: String?
+        var parentResolvers: [String] = []
     }
 
     static func loadConfig(_ path: String?, environment: [String: String]) throws -> ConfigFile {
@@ -47,6 +53,8 @@ struct SignerServeSettings: Sendable {
         database = try config.setting("database", flag: flags.database ?? fromEnvironment, default: SignerStore.defaultPath) {
             value throws(ConfigError) in try value.word()
         }
+        let databaseInConfig = try config.single("database")
+        databaseDefaulted = flags.database == nil && fromEnvironment == nil && databaseInConfig == nil
         listen = try config.list("listen", flags: flags.listen.map { try address("listen", $0) },
                                  default: [try ListenAddress(parsing: Self.defaultListen)]) { value throws(ConfigError) in try value.address() }
         threads = try config.setting("threads", flag: flags.threads, default: coreCount) { value throws(ConfigError) in
@@ -60,6 +68,8 @@ struct SignerServeSettings: Sendable {
             throw ValidationError("--log-format \(format): use \(ConfigFile.logFormats.joined(separator: " or "))")
         }
         logFormat = parsedFormat
+        parentResolvers = try config.list("parent-resolver", flags: flags.parentResolvers.map { try address("parent-resolver", $0) },
+                                          default: []) { value throws(ConfigError) in try value.address(defaultPort: 53) }
         let metricsFile = try config.single("metrics-listen").map { value throws(ConfigError) in try value.address(defaultPort: 9154) }
         metricsListen = try flags.metricsListen.map { try address("metrics-listen", $0) } ?? metricsFile
         notificationWorker = try NotificationWorker.Options(config: config)

@@ -1,19 +1,43 @@
 import ArgumentParser
+import DaemonKit
 import Foundation
 
 /// `--db PATH` and `--json`, taken by every subcommand that reads or edits the signer's store.
 struct SignerStoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The signer's SQLite database (default: $DNS_SIGNER_DB, else /var/lib/countersign/signer.db).")
+    @Option(name: .long, help: "The signer's SQLite database (default: $DNS_SIGNER_DB, else the config file's 'database', else /var/lib/countersign/signer.db).")
     var db: String?
 
     @Flag(name: .long, help: "Print JSON for scripts instead of text.")
     var json = false
 
-    var path: String {
-        db ?? ProcessInfo.processInfo.environment["DNS_SIGNER_DB"] ?? SignerStore.defaultPath
+    var path: String { (try? choice().path) ?? SignerStore.defaultPath }
+
+    /// The database, in order: `--db`, `$DNS_SIGNER_DB`, the `database` of the config file the daemon
+    /// reads ($DNS_SIGNER_CONFIG, else /etc/countersign/signer.conf when it exists), the default — so on a
+    /// deployed host the CLI finds the daemon's database by itself.
+    func choice(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (path: String, defaulted: Bool) {
+        if let db { return (db, false) }
+        if let variable = environment["DNS_SIGNER_DB"], !variable.isEmpty { return (variable, false) }
+        let config = try SignerServeSettings.loadConfig(nil, environment: environment)
+        if let fromFile = try config.single("database").map({ value throws(ConfigError) in try value.word() }) { return (fromFile, false) }
+        return (SignerStore.defaultPath, true)
     }
 
-    func open() throws -> SignerStore { try SignerStore(path: path) }
+    func open() throws -> SignerStore {
+        let (path, defaulted) = try choice()
+        return try Self.openStore(path: path, defaulted: defaulted)
+    }
+
+    /// Opens the store at `path`; when it cannot be opened, says why and what to do (create the state
+    /// directory, or choose another database), naming the default when no setting chose the path.
+    static func openStore(path: String, defaulted: Bool) throws -> SignerStore {
+        do {
+            return try SignerStore(path: path)
+        } catch let error as SQLiteDatabase.OpenError {
+            throw error.advising(SQLiteDatabase.DatabaseChoice(
+                command: "dns-signer", variable: "DNS_SIGNER_DB", configFile: SignerServeSettings.defaultConfig, defaulted: defaulted))
+        }
+    }
 
     /// Prints `value` as JSON when asked, else the text form.
     func emit<T: Encodable>(_ value: T, text: () -> String) throws {

@@ -14,8 +14,9 @@ extension ZoneCommand {
                 Only the options given change. --primary given once or more replaces the list of primaries. A running \
                 daemon picks the change up within a second: new primaries or TSIG key are polled at once, a new poll \
                 interval restarts the cycle's timing, and a switch between NSEC and NSEC3 (or of opt-out) signs the \
-                stored zone again in full with the same keys, so the DS at the registrar stays valid. --algorithm and \
-                --csk can change only before the first signing: key and algorithm rollovers are not supported yet.
+                stored zone again in full with the same keys, so the DS at the registrar stays valid. On a signed zone, \
+                --algorithm and --csk/--no-csk start a key-set rollover (RFC 6781 §4.1.4: the new keys sign first, are \
+                published, the DS is replaced, the old keys leave), and --unsigned goes insecure through CDS DELETE.
                 """)
         @OptionGroup var store: SignerStoreOptions
         @Argument(help: "The zone.") var zone: String
@@ -26,6 +27,10 @@ extension ZoneCommand {
         @Option(name: .long, help: "Poll interval: 30s, 5m, 1h.") var poll: String?
         @Option(name: .customLong("shrink-limit"), help: "Refuse a transfer that loses more than this fraction of the RRsets.")
         var shrinkLimit: String?
+        @Option(name: .customLong("growth-limit"), help: "Refuse a transfer with more than this many times the RRsets (and --growth-min-rrsets more); 0: off.")
+        var growthLimit: String?
+        @Option(name: .customLong("growth-min-rrsets"), help: "The growth guard trips only when more than this many RRsets are added.")
+        var growthMinRRsets: String?
         @Flag(name: .customLong("allow-serial-decrease"), inversion: .prefixedNo, exclusivity: .exclusive,
               help: "Accept (or, with --no-…, refuse) a primary serial lower than ours.")
         var allowSerialDecrease: Bool?
@@ -36,9 +41,10 @@ extension ZoneCommand {
         @Flag(name: .long, help: "Deny existence with NSEC3, opt-out only with --opt-out (signs the zone again in full).")
         var nsec3 = false
         @Flag(name: .customLong("opt-out"), help: "With --nsec3: leave insecure delegations out of the chain.") var optOut = false
-        @Option(name: .long, help: "Algorithm of the keys made at first signing (only before the first signing).") var algorithm: String?
-        @Flag(name: .long, inversion: .prefixedNo, exclusivity: .exclusive, help: "One combined signing key, or a KSK and a ZSK (only before the first signing).")
+        @Option(name: .long, help: "Algorithm of the keys; on a signed zone this starts an algorithm rollover.") var algorithm: String?
+        @Flag(name: .long, inversion: .prefixedNo, exclusivity: .exclusive, help: "One combined signing key, or a KSK and a ZSK; on a signed zone this starts a key-set rollover.")
         var csk: Bool?
+        @OptionGroup(title: "Keys and rollovers") var keyOptions: KeyPolicyOptions
 
         /// The changes the options ask for, parsed and checked as `zone add` checks them.
         func changes(zone name: String) throws -> SignerZoneChanges {
@@ -50,6 +56,8 @@ extension ZoneCommand {
             if noKey { changes.tsigKey = .withoutKey }
             if let poll { changes.pollSeconds = try parse.poll(poll) }
             if let shrinkLimit { changes.shrinkLimit = try parse.shrinkLimit(shrinkLimit) }
+            if let growthLimit { changes.growthLimit = try parse.growthLimit(growthLimit) }
+            if let growthMinRRsets { changes.growthMinRRsets = try parse.growthMinRRsets(growthMinRRsets) }
             changes.allowSerialDecrease = allowSerialDecrease
             if let signedSerial { changes.signedSerialPolicy = try parse.signedSerial(signedSerial) }
             if let onExpire { changes.expireAction = try parse.onExpire(onExpire) }
@@ -64,6 +72,7 @@ extension ZoneCommand {
             }
             if let algorithm { changes.algorithm = try parse.algorithm(algorithm) }
             changes.csk = csk
+            try keyOptions.apply(to: &changes, zone: name)
             return changes
         }
 
@@ -99,10 +108,24 @@ extension ZoneCommand {
             add("denial", denial(old), denial(new), hasKeys
                 ? "the zone is signed again in full with the same keys; the DS at the registrar stays valid"
                 : "from the first signing")
-            add("algorithm", old.algorithm.mnemonic, new.algorithm.mnemonic, "for the keys made at the first signing")
-            add("keys", old.csk ? "CSK" : "KSK + ZSK", new.csk ? "CSK" : "KSK + ZSK", "made at the first signing")
+            let rollover = hasKeys ? "a key-set rollover starts; `dns-signer keys status` follows it" : "for the keys made at the first signing"
+            add("algorithm", old.algorithm.mnemonic, new.algorithm.mnemonic, rollover)
+            add("keys", old.csk ? "CSK" : "KSK + ZSK", new.csk ? "CSK" : "KSK + ZSK", rollover)
+            func span(_ value: Int64?) -> String { value.map { SignerStoreOptions.duration($0) } ?? "none" }
+            add("ZSK lifetime", span(old.zskLifetime), span(new.zskLifetime))
+            add("KSK lifetime", span(old.kskLifetime), span(new.kskLifetime))
+            add("propagation delay", span(old.propagationDelay), span(new.propagationDelay))
+            add("parent DS TTL", old.parentDSTTL.map { SignerStoreOptions.duration($0) } ?? "read from the parent",
+                new.parentDSTTL.map { SignerStoreOptions.duration($0) } ?? "read from the parent")
+            add("parent servers", old.parentServers.isEmpty ? "found through the resolver" : old.parentServers.map(\.description).joined(separator: ", "),
+                new.parentServers.isEmpty ? "found through the resolver" : new.parentServers.map(\.description).joined(separator: ", "))
+            add("DS check interval", span(old.dsCheckInterval), span(new.dsCheckInterval))
+            add("DNSSEC", old.unsigned ? "off" : "on", new.unsigned ? "off" : "on", new.unsigned
+                ? "CDS/CDNSKEY DELETE are published; signing stops once the parent's DS is gone (`dns-signer keys status`)"
+                : "new keys are made; give the registrar their DS")
             add("shrink guard", "refuse losing more than \(Int((old.shrinkLimit * 100).rounded())) %",
                 "refuse losing more than \(Int((new.shrinkLimit * 100).rounded())) %")
+            add("growth guard", GuardText.growth(old.growthLimit, old.growthMinRRsets), GuardText.growth(new.growthLimit, new.growthMinRRsets))
             add("serial decrease", old.allowSerialDecrease ? "allowed" : "refused", new.allowSerialDecrease ? "allowed" : "refused")
             add("signed serial", old.signedSerialPolicy.rawValue, new.signedSerialPolicy.rawValue, "from the next new version")
             add("on expire", old.expireAction.rawValue, new.expireAction.rawValue)

@@ -27,12 +27,17 @@ struct ZoneCommand: ParsableCommand {
         @Flag(name: .long, help: "One combined signing key instead of a KSK and a ZSK.") var csk = false
         @Option(name: .customLong("shrink-limit"), help: "Refuse a transfer that loses more than this fraction of the RRsets (default 0.5).")
         var shrinkLimit: String = "0.5"
+        @Option(name: .customLong("growth-limit"), help: "Refuse a transfer with more than this many times the RRsets (and --growth-min-rrsets more); 0: off (default 10).")
+        var growthLimit: String = "10"
+        @Option(name: .customLong("growth-min-rrsets"), help: "The growth guard trips only when more than this many RRsets are added (default 1000).")
+        var growthMinRRsets: String = "1000"
         @Flag(name: .customLong("allow-serial-decrease"), help: "Accept a primary serial lower than ours instead of refusing it.")
         var allowSerialDecrease = false
         @Option(name: .customLong("signed-serial"), help: "Serial of the signed zone: unixtime (default) or increment.")
         var signedSerial = "unixtime"
         @Option(name: .customLong("on-expire"), help: "After SOA expire without a successful poll: servfail (default) or keep-serving.")
         var onExpire = "servfail"
+        @OptionGroup(title: "Keys and rollovers") var keyOptions: KeyPolicyOptions
 
         func run() throws {
             let origin = try SignerStore.zoneName(zone)
@@ -46,9 +51,14 @@ struct ZoneCommand: ParsableCommand {
             config.algorithm = try parse.algorithm(algorithm)
             config.csk = csk
             config.shrinkLimit = try parse.shrinkLimit(shrinkLimit)
+            config.growthLimit = try parse.growthLimit(growthLimit)
+            config.growthMinRRsets = try parse.growthMinRRsets(growthMinRRsets)
             config.allowSerialDecrease = allowSerialDecrease
             config.signedSerialPolicy = try parse.signedSerial(signedSerial)
             config.expireAction = try parse.onExpire(onExpire)
+            var keyChanges = SignerZoneChanges()
+            try keyOptions.apply(to: &keyChanges, zone: origin.text)
+            config = keyChanges.applied(to: config)
             let name = origin.text
 
             let signer = try store.open()
@@ -94,10 +104,11 @@ struct ZoneCommand: ParsableCommand {
             let signer = try store.open()
             let stored = try signer.storedZone(zone)
             let name = stored.config.origin.text
-            let report = Report(
+            var report = Report(
                 stored, state: try signer.state(zone: name), keys: try signer.keyInfo(zone: name),
                 downstream: try signer.downstream(zone: name),
                 events: try signer.recentEvents(zone: name, limit: max(0, events)).map(Report.Event.init))
+            report.nextKeyEvent = try KeysCommand.View(store, zone: name).nextEventSentence(now: Int64(Date().timeIntervalSince1970))
             try store.emit(report) { report.text(now: Date()) }
         }
     }
@@ -125,22 +136,6 @@ struct ZoneCommand: ParsableCommand {
             try store.open().requestRefresh(origin.text, now: Date())
             print("refresh requested for \(origin.text): the running daemon polls it within a second "
                 + "(see `dns-signer zone status \(origin.text)`)")
-        }
-    }
-
-    struct AcceptNext: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "accept-next", abstract: "Accept the next transfer even if it shrinks the zone past the limit (once).")
-        @OptionGroup var store: SignerStoreOptions
-        @Argument(help: "The zone.") var zone: String
-
-        func run() throws {
-            let origin = try SignerStore.zoneName(zone)
-            let signer = try store.open()
-            try signer.setAcceptNext(origin.text, true, now: Date())
-            let limit = Int((try signer.zone(origin.text).shrinkLimit * 100).rounded())
-            print("\(origin.text): the next transfer is accepted even if it loses more than \(limit) % of the RRsets "
-                + "(once; the other guards still apply)")
         }
     }
 
@@ -272,6 +267,11 @@ extension ZoneCommand {
             var signedSerialPolicy: String
             var onExpire: String
             var refreshRequested: Bool
+            var growthLimit: Double
+            var growthMinRRsets: Int
+            /// While `acceptNext` is pending: the OS user who asked, and when.
+            var acceptNextBy: String?
+            var acceptNextAt: Int64?
         }
 
         struct State: Encodable {
@@ -319,6 +319,8 @@ extension ZoneCommand {
         var keys: [Key]?
         var downstream: DownstreamList?
         var recentEvents: [Event]?
+        /// The key lifecycle's next event and why (`zone status`; `keys status` has the details).
+        var nextKeyEvent: String? = nil
         var version: Int64
         var createdAt: Int64
         var updatedAt: Int64
@@ -331,7 +333,8 @@ extension ZoneCommand {
                 denial: config.denial.rawValue, optOut: config.optOut, algorithm: config.algorithm.mnemonic, csk: config.csk,
                 shrinkLimit: config.shrinkLimit, allowSerialDecrease: config.allowSerialDecrease, acceptNext: config.acceptNext,
                 signedSerialPolicy: config.signedSerialPolicy.rawValue, onExpire: config.expireAction.rawValue,
-                refreshRequested: config.refreshRequested)
+                refreshRequested: config.refreshRequested, growthLimit: config.growthLimit,
+                growthMinRRsets: config.growthMinRRsets, acceptNextBy: config.acceptNextBy, acceptNextAt: config.acceptNextAt)
             self.state = State(
                 unsignedSerial: state.unsignedSerial, unsignedHash: state.unsignedHash.map(Base16.encode),
                 signedSerial: state.signedSerial, nextResign: state.nextResign, earliestExpiry: state.earliestExpiry,
@@ -377,6 +380,7 @@ extension ZoneCommand {
                 lines.append(("keys", keys.isEmpty ? "no keys yet: the zone has not been signed"
                     : keys.map { "\($0.role) \($0.keyTag) (\($0.algorithm))" }.joined(separator: ", ")))
             }
+            if let nextKeyEvent { lines.append(("next key event", nextKeyEvent)) }
             lines.append(("refusals", state.refusals == 0 ? "none"
                 : "\(state.refusals)" + (state.lastRefusal.map { ", last: \($0)" } ?? "")))
             lines.append(("primaries", settings.primaries.joined(separator: ", ")
@@ -385,9 +389,8 @@ extension ZoneCommand {
             let denial = settings.denial == "nsec3" ? "NSEC3" + (settings.optOut ? " opt-out" : "") : "NSEC"
             lines.append(("signing", "\(denial), \(settings.algorithm), " + (settings.csk ? "CSK" : "KSK + ZSK")
                 + ", signed serial \(settings.signedSerialPolicy)"))
-            lines.append(("guards", "refuse losing more than \(Int((settings.shrinkLimit * 100).rounded())) % of the RRsets"
-                + (settings.acceptNext ? " (next transfer accepted anyway: accept-next)" : "")
-                + (settings.allowSerialDecrease ? "; serial decrease allowed" : "; serial decrease refused")))
+            lines.append(("guards", settings.guardsText))
+            if settings.acceptNext { lines.append(("accept-next", settings.acceptNextText(now: now))) }
             lines.append(("on expire", settings.onExpire))
             if let downstream {
                 lines.append(("downstream", Report.downstreamLines(downstream).joined(separator: "\n" + String(repeating: " ", count: 17))))

@@ -205,6 +205,16 @@ struct PrimaryServeTests {
                 "the TTL is min(ALIAS 60, target 45): \(transfer)")
         #expect(transfer.rrset("*.sites.infr.search.usa.gov.", "AAAA") == ["*.sites.infr.search.usa.gov. 45 IN AAAA 2001:db8::10"])
         #expect(!transfer.records.contains { $0.contains("TYPE65401") || $0.contains("ALIAS") }, "no ALIAS leaves the primary")
+        // Answers carry the same TTL as the transfer: min(ALIAS 60, target 45), at the apex and through
+        // the wildcard ALIAS alike, asked twice (a TTL counted down between answers would be a cache's,
+        // and the signer would sign a TTL that no answer has).
+        for _ in 0..<2 {
+            #expect(Self.answers(bed.dig(["+noall", "+answer", "search.usa.gov.", "A"]))
+                == ["search.usa.gov. 45 IN A 192.0.2.10"], "the apex ALIAS answer's TTL")
+            #expect(Self.answers(bed.dig(["+noall", "+answer", "customer.sites.infr.search.usa.gov.", "AAAA"]))
+                == ["customer.sites.infr.search.usa.gov. 45 IN AAAA 2001:db8::10"], "the wildcard ALIAS answer's TTL")
+            Thread.sleep(forTimeInterval: 1.1)
+        }
         let firstSerial = try #require(bed.serial("search.usa.gov."))
 
         // The load balancer moves: the primary follows, with a higher serial.
@@ -220,6 +230,12 @@ struct PrimaryServeTests {
         Thread.sleep(forTimeInterval: 3)
         #expect(bed.serial("search.usa.gov.") == secondSerial, "an unchanged answer raises no serial")
         #expect(bed.primaryLog.contains("ALIAS expansion moved; serial raised"))
+    }
+
+    /// dig's answer lines with single spaces.
+    static func answers(_ output: String) -> [String] {
+        output.split(separator: "\n").filter { !$0.hasPrefix(";") && !$0.isEmpty }
+            .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
     }
 
     /// A NOTIFY a test caught: its serial, and when it came.

@@ -132,10 +132,13 @@ struct SignerDaemonTests {
     }
 
     /// kill -9 at random moments while the primary keeps changing the zone: after each restart the signer
-    /// serves one whole version — it verifies, and its names are a prefix of the edit sequence, never a
-    /// mix — and the database passes `PRAGMA integrity_check`.
+    /// serves one whole version — it verifies, by our verifier and by `ldns-verify-zone` on the AXFR, and
+    /// its names are a prefix of the edit sequence, never a mix — and the database passes
+    /// `PRAGMA integrity_check`. The kill moments come from a new seed each run (printed, and in every
+    /// failure message; `COUNTERSIGN_KILL_SEED=N` replays one), so runs explore different moments.
     @Test func killNineAtRandomMomentsLeavesOneWholeVersion() throws {
-        guard ExternalTool.require("nsd"), ExternalTool.require("dig"), ExternalTool.require("sqlite3") else { return }
+        guard ExternalTool.require("nsd"), ExternalTool.require("dig"), ExternalTool.require("sqlite3"),
+              ExternalTool.require("ldns-verify-zone") else { return }
         let harness = try TwoTierHarness(name: "two-tier-kill")
         defer { harness.cleanUp() }
         try harness.startUpstream(address: "192.0.2.10")
@@ -145,7 +148,9 @@ struct SignerDaemonTests {
         try harness.startSigner()
         #expect(TwoTierHarness.poll(30, { harness.askSigner(TwoTierHarness.zone, "SOA") }, until: Self.signedAnswer).ok, "\(harness.logs)")
 
-        var random = SplitMix64(seed: 20261123)
+        let seed = ProcessInfo.processInfo.environment["COUNTERSIGN_KILL_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64.max)
+        print("kill -9 test: seed \(seed) (replay with COUNTERSIGN_KILL_SEED=\(seed))")
+        var random = SplitMix64(seed: seed)
         var edits = 0
         for run in 0..<20 {
             // A burst of edits, and a kill somewhere inside or after it.
@@ -156,17 +161,30 @@ struct SignerDaemonTests {
             Thread.sleep(forTimeInterval: Double(random.next() % 1500) / 1000)
             harness.killSigner()
             let integrity = try ExternalTool.run("sqlite3", [harness.signerDB, "PRAGMA integrity_check;"], timeout: 30)
-            #expect(integrity.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "run \(run): \(integrity)")
+            #expect(integrity.trimmingCharacters(in: .whitespacesAndNewlines) == "ok", "seed \(seed) run \(run): \(integrity)")
             try harness.startSigner()
             let served = TwoTierHarness.poll(5, { harness.dig(harness.signerPort, [TwoTierHarness.zone, "AXFR"]) }, until: {
                 $0.contains("SOA") && !$0.contains("Transfer failed")
             })
-            #expect(served.ok, "run \(run): nothing served after restart:\n\(served.output)\n\(harness.logs)")
+            #expect(served.ok, "seed \(seed) run \(run): nothing served after restart:\n\(served.output)\n\(harness.logs)")
             let zone = try Zone(parsing: served.output, origin: DomainName(TwoTierHarness.zone))
             let failures = ZoneVerifier.verify(zone, now: UInt32(Date().timeIntervalSince1970))
-            #expect(failures.isEmpty, "run \(run): the served zone does not verify: \(failures.prefix(3))")
+            #expect(failures.isEmpty, "seed \(seed) run \(run): the served zone does not verify: \(failures.prefix(3))")
+            let judged = try Self.ldnsVerify(axfr: served.output, in: harness, run: run)
+            #expect(judged.status == 0, "seed \(seed) run \(run): ldns-verify-zone refuses the served zone:\n\(judged.output.suffix(2000))")
             let present = (1...edits).filter { !zone.rrsets(at: try! DomainName("e\($0).search.usa.gov.")).isEmpty }
-            #expect(present == Array(1...present.count), "run \(run): edits \(present) are not a prefix of 1...\(edits)")
+            #expect(present == Array(1...present.count), "seed \(seed) run \(run): edits \(present) are not a prefix of 1...\(edits)")
         }
+    }
+
+    /// `ldns-verify-zone` on what dig transferred: the records only, without dig's comments and the SOA
+    /// that closes the transfer (a zone file holds it once).
+    static func ldnsVerify(axfr output: String, in harness: TwoTierHarness, run: Int) throws -> (status: Int32, output: String) {
+        var lines = output.split(separator: "\n").filter { !$0.hasPrefix(";") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        if let last = lines.last, last.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst(3).first == "SOA" { lines.removeLast() }
+        let file = harness.dir + "/served-\(run).zone"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try ExternalTool.execute("ldns-verify-zone", [file], timeout: 60)
+        return (result.status, result.output)
     }
 }

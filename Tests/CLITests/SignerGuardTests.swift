@@ -166,6 +166,110 @@ struct SignerGuardTests {
     }
 }
 
+extension SignerGuardTests {
+    /// The two cases the peers' comparison left open, end to end: a zone grown 24 times by the primary
+    /// (the field case was 235 times) and a restore from backup with a lower serial. Each is refused by
+    /// its guard with one alert while the signer keeps serving what it had; `accept-next` (recorded with
+    /// who and when) then takes exactly the next transfer, and the one after is guarded again.
+    @Test func growthAndALowerSerialAfterARestoreWaitForAcceptNextWhichTakesExactlyTheNext() throws {
+        guard ExternalTool.require("dig"), ExternalTool.require("sqlite3"), ScriptedPrimary.requireDnspython() else { return }
+        let harness = try TwoTierHarness(name: "signer-growth")
+        let primary = ScriptedPrimary(directory: harness.directory)
+        defer {
+            primary.stop()
+            harness.cleanUp()
+        }
+        let check = GuardCheck(harness: harness, primary: primary)
+        try primary.serve("good", Self.goodZone())
+        let port = try primary.start()
+        try harness.signerCLI(["zone", "add", Self.zone, "--primary", "127.0.0.1:\(port)", "--poll", "1s"])
+        try harness.startSigner()
+        let first = TwoTierHarness.poll(30, { harness.askSigner(Self.name("host50"), "A") }, until: check.signedAnswer("198.51.100.50"))
+        try #require(first.ok, "the good zone was not signed and served:\n\(first.output)\n\(check.logs)")
+        let goodSigned = try #require(harness.signerSerial())
+
+        // 1. Growth: 100 RRsets become 2,400 (24 times, 2,300 added), past the default 10 times and 1,000.
+        let grown = Self.badZone("grown") { records in
+            for i in 0..<2_300 { records.append((Self.name("bulk\(i)"), 300, "A", "10.1.\(i / 250).\(i % 250)")) }
+        }
+        try primary.serve("growth", grown)
+        check.expectRefused(guardName: "growth", leak: "grown", refusalsSoFar: 1, serial: goodSigned)
+        let growthAlert = check.events().last { $0.guardName == "growth" }?.summary ?? ""
+        #expect(growthAlert.contains("from 100 to 2400 RRsets (24 times") && growthAlert.contains("accept-next"),
+                "the alert gives the numbers and the way out: \(growthAlert)")
+
+        try harness.signerCLI(["zone", "accept-next", Self.zone])
+        let taken = TwoTierHarness.poll(20, { harness.askSigner(Self.name("bulk2299"), "A") }, until: check.signedAnswer("10.1.9.49"))
+        #expect(taken.ok, "after accept-next the grown zone is not served:\n\(taken.output)\n\(check.logs)")
+        let grownSigned = try #require(harness.signerSerial())
+        #expect(grownSigned > goodSigned)
+        #expect(harness.askSigner(Self.name("host50"), "A").contains("status: NXDOMAIN"), "the grown version is served whole")
+        let acceptEvents = check.events().filter { $0.kind == "transfer.accept-next" }
+        #expect(acceptEvents.count == 1 && acceptEvents[0].summary.contains(NSUserName()) && acceptEvents[0].summary.contains("ran accept-next"),
+                "accept-next is evented with who ran it:\n\(check.eventText)")
+        #expect(acceptEvents.first?.summary.contains("last refusal: growth") == true, "\(acceptEvents.first?.summary ?? "")")
+        let used = TwoTierHarness.wait(5, { check.status() }, until: { $0.settings["acceptNext"] as? Bool == false })
+        #expect(used.ok && used.output.settings["acceptNextBy"] == nil, "used up: \(used.output.settings)")
+
+        // 2. The primary is restored from a backup: the good zone again, serial 100 below the grown 101 (and 96 %
+        // smaller). Refused by the serial guard, once; the grown version stays served.
+        try primary.serve("serial-decrease", Self.goodZone())  // named after the guard expected to refuse it
+        check.expectRefused(guardName: "serial-decrease", leak: nil, refusalsSoFar: 2, serial: grownSigned,
+                            unsignedSerial: Self.goodSerial + 1, host: ("bulk2299", "10.1.9.49"))
+        #expect(harness.askSigner(Self.name("host50"), "A").contains("status: NXDOMAIN"), "the restored version is not served")
+
+        try harness.signerCLI(["zone", "accept-next", Self.zone])
+        let restored = TwoTierHarness.poll(20, { harness.askSigner(Self.name("host50"), "A") }, until: check.signedAnswer("198.51.100.50"))
+        #expect(restored.ok, "after accept-next the restored zone is not served:\n\(restored.output)\n\(check.logs)")
+        let restoredSigned = try #require(harness.signerSerial())
+        #expect(restoredSigned > grownSigned, "the signed serial still rises: \(restoredSigned) after \(grownSigned)")
+        #expect(harness.askSigner(Self.name("leak-grown"), "TXT").contains("status: NXDOMAIN"))
+        let restoredState = TwoTierHarness.wait(5, { check.status() }, until: { $0.state["unsignedSerial"] as? Int == Self.goodSerial })
+        #expect(restoredState.ok, "the restored serial is the stored one: \(restoredState.output.state)")
+
+        // 3. Exactly one: an older backup still (serial 99) is refused again, with its own alert.
+        try primary.serve("older", Self.goodZone(serial: Self.goodSerial - 1, hosts: 91))
+        let again = TwoTierHarness.wait(15, { check.events() }, until: { events in
+            events.filter { $0.guardName == "serial-decrease" }.count == 2 && primary.served("older") >= 3
+        })
+        #expect(again.ok, "the transfer after the accepted one was not guarded:\n\(check.eventText)\n\(check.logs)")
+        #expect(harness.signerSerial() == restoredSigned, "the restored version stays served")
+        let events = check.events()
+        #expect(events.filter { $0.kind == "transfer.refused" }.map(\.guardName) == ["growth", "serial-decrease", "serial-decrease"],
+                "one alert per refused version:\n\(check.eventText)")
+        #expect(events.filter { $0.kind == "transfer.accept-next" }.count == 2)
+    }
+
+    /// `zone status` shows a pending accept-next with who asked and when, until it is used (here: no
+    /// daemon runs, so it stays pending); `--json` carries the same.
+    @Test func zoneStatusShowsAPendingAcceptNextWithWhoAndWhen() throws {
+        let harness = try TwoTierHarness(name: "signer-accept-next")
+        defer { harness.cleanUp() }
+        try harness.signerCLI(["zone", "add", Self.zone, "--primary", "192.0.2.1"])
+        let before = try harness.signerCLI(["zone", "status", Self.zone])
+        #expect(!before.contains("accept-next:"), "no override pending yet:\n\(before)")
+        #expect(before.contains("growth: refuse more than 10 times the RRsets and 1000 added"), "\(before)")
+
+        let answer = try harness.signerCLI(["zone", "accept-next", Self.zone])
+        #expect(answer.contains("the next transfer is taken once even if it lowers the serial"), "\(answer)")
+        #expect(answer.contains("asked by \(NSUserName())"), "\(answer)")
+        let status = try harness.signerCLI(["zone", "status", Self.zone])
+        let line = status.split(separator: "\n").first { $0.hasPrefix("accept-next:") } ?? ""
+        #expect(line.contains("pending") && line.contains("serial-decrease, shrink and growth") && line.contains(NSUserName()),
+                "zone status names the pending override:\n\(status)")
+        let json = try JSONSerialization.jsonObject(with: Data(try harness.signerCLI(["zone", "status", Self.zone, "--json"]).utf8))
+        let settings = (json as? [String: Any])?["settings"] as? [String: Any] ?? [:]
+        #expect(settings["acceptNext"] as? Bool == true && (settings["acceptNextBy"] as? String)?.hasPrefix(NSUserName()) == true, "\(settings)")
+        #expect(settings["acceptNextAt"] as? Int != nil)
+
+        // --growth-limit and --growth-min-rrsets change in place; a bad factor is refused with the reason.
+        let set = try harness.signerCLI(["zone", "set", Self.zone, "--growth-limit", "4", "--growth-min-rrsets", "200"])
+        #expect(set.contains("growth guard: refuse more than 10 times the RRsets and 1000 added → refuse more than 4 times the RRsets and 200 added"), "\(set)")
+        let bad = try ExternalTool.execute(TwoTierHarness.signerBinary, ["zone", "set", Self.zone, "--growth-limit", "1", "--db", harness.signerDB])
+        #expect(bad.status != 0 && bad.output.contains("growth limit 1.0: must be a factor above 1"), "\(bad.output)")
+    }
+}
+
 /// What the test asks the signer after each step: its answers, its status, its recorded events.
 struct GuardCheck {
     let harness: TwoTierHarness
@@ -213,6 +317,7 @@ struct GuardCheck {
     /// Waits until the signer refused the version the primary serves now with `guardName` and has polled
     /// it twice more, then checks that it alerted exactly once and still serves the old version.
     func expectRefused(guardName: String, leak: String?, refusalsSoFar: Int, serial: UInt32,
+                       unsignedSerial: Int = SignerGuardTests.goodSerial, host: (label: String, address: String) = ("host50", "198.51.100.50"),
                        sourceLocation: SourceLocation = #_sourceLocation) {
         let waited = TwoTierHarness.wait(15, { events() }, until: { events in
             events.contains { $0.kind == "transfer.refused" && $0.guardName == guardName } && primary.served(guardName) >= 3
@@ -228,15 +333,19 @@ struct GuardCheck {
         let state = status().state
         #expect((state["lastPollResult"] as? String ?? "").hasPrefix("refused (\(guardName))"),
                 "\(guardName): zone status shows the refusal: \(state["lastPollResult"] ?? "-")", sourceLocation: sourceLocation)
-        #expect(state["unsignedSerial"] as? Int == SignerGuardTests.goodSerial, "\(guardName): \(state)", sourceLocation: sourceLocation)
-        expectServedUnchanged(leak: leak, serial: serial, step: guardName, sourceLocation: sourceLocation)
+        #expect(state["unsignedSerial"] as? Int == unsignedSerial, "\(guardName): \(state)", sourceLocation: sourceLocation)
+        expectServedUnchanged(leak: leak, serial: serial, step: guardName, host: host, sourceLocation: sourceLocation)
     }
 
-    /// The good version is what the signer serves: its signed serial, host50 signed, the leak absent.
-    func expectServedUnchanged(leak: String?, serial: UInt32, step: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    /// The version served before is what the signer serves: its signed serial, `host` (host50 of the good
+    /// version) signed, the leak absent.
+    func expectServedUnchanged(leak: String?, serial: UInt32, step: String,
+                               host expected: (label: String, address: String) = ("host50", "198.51.100.50"),
+                               sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(harness.signerSerial() == serial, "\(step): the signed serial changed", sourceLocation: sourceLocation)
-        let host = harness.askSigner(SignerGuardTests.name("host50"), "A")
-        #expect(signedAnswer("198.51.100.50")(host), "\(step): host50 is no longer served signed:\n\(host)", sourceLocation: sourceLocation)
+        let host = harness.askSigner(SignerGuardTests.name(expected.label), "A")
+        #expect(signedAnswer(expected.address)(host), "\(step): \(expected.label) is no longer served signed:\n\(host)",
+                sourceLocation: sourceLocation)
         if let leak {
             let leaked = harness.askSigner(SignerGuardTests.name("leak-\(leak)"), "TXT")
             #expect(leaked.contains("status: NXDOMAIN"), "\(step): the refused version's record is served:\n\(leaked)",

@@ -131,11 +131,12 @@ struct SignerZoneSetCLITests {
             (z + ["--allow-serial-decrease", "--no-allow-serial-decrease"], ["allow-serial-decrease"]),
             (z + ["--csk", "--no-csk"], ["csk"]),
             (z + ["--poll", "30s", "--key", "nokey"], ["no such TSIG key"]),
-            (["zone", "set", "signed.test.", "--algorithm", "ed25519"],
-             ["zone signed.test.", "algorithm ECDSAP256SHA256 → ED25519", "already has keys", "rollovers are not supported yet"]),
-            (["zone", "set", "signed.test.", "--csk"],
-             ["zone signed.test.", "key roles KSK + ZSK → CSK", "rollovers are not supported yet"]),
-            (["zone", "set", "signed.test.", "--poll", "30s", "--algorithm", "ecdsap384sha384"], ["rollovers are not supported yet"]),
+            (z + ["--zsk-lifetime", "soon"], ["zone example.test.", "--zsk-lifetime soon", "duration"]),
+            (z + ["--zsk-lifetime", "1s"], ["zone example.test.", "ZSK lifetime 1s", "twice the propagation delay"]),
+            (z + ["--ds-check-interval", "0s"], ["zone example.test.", "--ds-check-interval 0s"]),
+            (z + ["--parent-server", "192.0.2.1:0"], ["zone example.test.", "parent server 192.0.2.1:0"]),
+            (z + ["--parent-server", "192.0.2.1", "--no-parent-server"], ["--parent-server/--no-parent-server", "not both"]),
+            (z + ["--unsigned", "--signed"], ["--unsigned/--signed", "not both"]),
         ]
         for (arguments, fragments) in cases {
             let run = try signer(arguments)
@@ -151,5 +152,10 @@ struct SignerZoneSetCLITests {
         #expect(allowed.status == 0, "\(allowed.output)")
         #expect(allowed.output.contains("denial: NSEC → NSEC3 (the zone is signed again in full with the same keys; the DS at the registrar stays valid)"),
                 "\(allowed.output)")
+
+        // On a signed zone, another algorithm starts a rollover instead of being refused.
+        let rollover = try signer(["zone", "set", "signed.test.", "--algorithm", "ed25519"])
+        #expect(rollover.status == 0, "\(rollover.output)")
+        #expect(rollover.output.contains("algorithm: ECDSAP256SHA256 → ED25519 (a key-set rollover starts"), "\(rollover.output)")
     }
 }

@@ -98,7 +98,10 @@ private func refusal(_ verdict: TransferVerdict) -> TransferRefusal? { verdict.r
     @Test func defaultsFitTheZonesThisSystemServes() throws {
         let settings = TransferGuard()
         #expect(settings.problem == nil)
-        #expect(settings.shrinkLimit == 0.5 && !settings.allowSerialDecrease && !settings.acceptShrinkOnce)
+        #expect(settings.shrinkLimit == 0.5 && !settings.allowSerialDecrease && !settings.acceptNext)
+        #expect(settings.growthLimit == 10 && settings.growthMinRRsets == 1_000)
+        #expect(TransferGuard(growthLimit: 1).problem != nil && TransferGuard(growthLimit: 0).problem == nil)
+        #expect(TransferGuard(growthMinRRsets: -1).problem != nil)
         #expect(settings.maxRecords >= 1_000_000 && settings.maxRecords <= AXFRClientMachine.Limits().maxRecords)
         #expect(TransferGuard(shrinkLimit: 1.5).problem != nil)
         #expect(TransferGuard(maxRRsetsPerName: 1).problem != nil)
@@ -135,17 +138,63 @@ private func refusal(_ verdict: TransferVerdict) -> TransferRefusal? { verdict.r
             == .refuse(.shrank(fromRRsets: 13, toRRsets: 2, limit: 0.5)))
     }
 
-    @Test func acceptNextLetsOneShrinkThroughAndSaysItWasUsed() throws {
-        let current = try zone(hosts: 97)
+    @Test func acceptNextLetsOnePolicyRefusalThroughAndSaysItWasUsed() throws {
+        let current = try zone(serial: 10, hosts: 97)
         var settings = TransferGuard()
-        settings.acceptShrinkOnce = true
+        settings.acceptNext = true
+        // Each policy guard, and all of them at once (a restore from an old backup: lower serial, fewer RRsets).
         #expect(settings.check(try zone(hosts: 10), current: current) == .accept(usedOverride: true))
-        // A transfer that does not shrink does not use it up.
-        #expect(settings.check(try zone(hosts: 97), current: current) == .accept(usedOverride: false))
-        // It overrides the shrink guard only.
-        #expect(settings.check(try zone(serial: 9, hosts: 10), current: current)
-            == .refuse(.serialDecreased(from: SerialNumber(10), to: SerialNumber(9))))
+        #expect(settings.check(try zone(serial: 9, hosts: 97), current: current) == .accept(usedOverride: true))
+        #expect(settings.check(try zone(hosts: 5_000), current: current) == .accept(usedOverride: true))
+        #expect(settings.check(try zone(serial: 9, hosts: 10), current: current) == .accept(usedOverride: true))
+        // A transfer no policy guard minds does not use it up.
+        #expect(settings.check(try zone(serial: 11, hosts: 98), current: current) == .accept(usedOverride: false))
+        // Structural refusals are never overridden.
         #expect(settings.check(try zone(hosts: 10, extra: "h1 CNAME x.example.net.\n"), current: current).refusal?.guardName == "checks")
+        #expect(settings.check(try zone(hosts: 10, extra: "lb ALIAS elb.example.net.\n"), current: current).refusal?.guardName == "alias")
+        var small = settings
+        small.maxRecords = 50
+        #expect(small.check(try zone(hosts: 5_000), current: current).refusal?.guardName == "too-large")
+        let soaOnly = try Zone(parsing: "@ 3600 SOA ns1 hostmaster 11 7200 3600 1209600 300\n", origin: guardedOrigin)
+        #expect(settings.check(soaOnly, current: current) == .refuse(.soaOnly))
+    }
+
+    // MARK: Growth
+
+    /// The failure in the field: a zone of about 430 RRsets that came back 235 times its size.
+    @Test func aZoneGrown235TimesIsRefusedWithTheNumbers() throws {
+        let current = try zone(hosts: 427)  // 430 RRsets
+        let grown = try zone(serial: 11, hosts: 427 + 100_620)  // 101,050 RRsets: 235 times
+        let verdict = guardian.check(grown, current: current)
+        #expect(verdict == .refuse(.grew(fromRRsets: 430, toRRsets: 101_050, factor: 10, minimum: 1_000)))
+        #expect(verdict.refusal?.guardName == "growth")
+        #expect(verdict.refusal?.isOverridable == true)
+        #expect(verdict.refusal?.description == "the zone grew from 430 to 101050 RRsets (235 times its size, 100620 RRsets added; "
+            + "refused above 10 times and 1000 RRsets added); if this is intended, run `dns-signer zone accept-next`")
+    }
+
+    @Test func ordinaryGrowthPassesTheDefaults() throws {
+        // A tiny zone growing many times over with one edit session: fewer than 1,000 RRsets added.
+        #expect(guardian.check(try zone(hosts: 900), current: try zone(hosts: 2)).isAccepted)  // 5 → 903 RRsets, 180×
+        // A large zone growing steadily: far below ten times.
+        #expect(guardian.check(try zone(hosts: 15_000), current: try zone(hosts: 10_000)).isAccepted)
+        // Both limits exactly: 1,000 RRsets added to 100 reaches 11× (past 10×) but not past 1,000 added.
+        #expect(guardian.check(try zone(hosts: 1_097), current: try zone(hosts: 97)).isAccepted)
+    }
+
+    @Test func growthNeedsBothTheFactorAndTheCountAndEachIsExactAtItsBoundary() throws {
+        let current = try zone(hosts: 197)  // 200 RRsets
+        let settings = TransferGuard(growthLimit: 10, growthMinRRsets: 1_000)
+        #expect(settings.check(try zone(hosts: 1_997), current: current).isAccepted)  // 2,000: exactly 10×
+        #expect(settings.check(try zone(hosts: 1_998), current: current)
+            == .refuse(.grew(fromRRsets: 200, toRRsets: 2_001, factor: 10, minimum: 1_000)))
+        let smallCount = TransferGuard(growthLimit: 2, growthMinRRsets: 300)
+        #expect(smallCount.check(try zone(hosts: 497), current: current).isAccepted)  // 500: +300 exactly
+        #expect(smallCount.check(try zone(hosts: 498), current: current).refusal?.guardName == "growth")
+        // 0 turns the guard off.
+        #expect(TransferGuard(growthLimit: 0).check(try zone(hosts: 20_000), current: try zone(hosts: 1)).isAccepted)
+        // The first transfer has nothing to grow from.
+        #expect(guardian.check(try zone(hosts: 20_000), current: nil).isAccepted)
     }
 
     @Test func growthIsNeverAShrink() throws {
@@ -200,10 +249,12 @@ private func refusal(_ verdict: TransferVerdict) -> TransferRefusal? { verdict.r
         let all: [TransferRefusal] = [
             .empty, .soaOnly, .missingApexNS, .checksFailed([]), .tooLarge(records: 2, limit: 1),
             .nameTooLarge(name: guardedOrigin, rrsets: 2, limit: 1), .rrsetTooLarge(name: guardedOrigin, type: .A, records: 2, limit: 1),
-            .shrank(fromRRsets: 2, toRRsets: 0, limit: 0.5), .serialDecreased(from: SerialNumber(2), to: SerialNumber(1)), .unexpandedAlias([guardedOrigin]),
+            .shrank(fromRRsets: 2, toRRsets: 0, limit: 0.5), .grew(fromRRsets: 2, toRRsets: 2_000, factor: 10, minimum: 1_000),
+            .serialDecreased(from: SerialNumber(2), to: SerialNumber(1)), .unexpandedAlias([guardedOrigin]),
         ]
         #expect(all.map(\.guardName) == TransferRefusal.guardNames)
-        #expect(all.filter(\.isOverridable).map(\.guardName) == ["shrink"])
+        #expect(Set(all.filter(\.isOverridable).map(\.guardName)) == Set(TransferRefusal.overridableGuardNames))
+        #expect(TransferRefusal.overridableGuardNames == ["serial-decrease", "shrink", "growth"])
     }
 
     // MARK: The semantic checks of a zone we hold, at the changed names only

@@ -217,10 +217,12 @@ import Testing
             ("example.test.", change { $0.shrinkLimit = 2 }, .invalidArgument, ["shrink limit 2"]),
             ("example.test.", change { $0.shrinkLimit = .nan }, .invalidArgument, ["shrink limit"]),
             ("example.test.", change { $0.denial = .nsec; $0.optOut = true }, .invalidArgument, ["opt-out needs NSEC3"]),
-            ("example.test.", change { $0.algorithm = .ECDSAP256SHA256 }, .invalidArgument,
-             ["algorithm ED25519 → ECDSAP256SHA256", "already has keys", "CSK", "rollovers are not supported yet"]),
-            ("example.test.", change { $0.csk = false }, .invalidArgument,
-             ["key roles CSK → KSK + ZSK", "rollovers are not supported yet"]),
+            ("example.test.", change { $0.zskLifetime = .some(10) }, .invalidArgument,
+             ["ZSK lifetime 10s", "twice the propagation delay"]),
+            ("example.test.", change { $0.propagationDelay = -1 }, .invalidArgument, ["propagation delay", "negative"]),
+            ("example.test.", change { $0.dsCheckInterval = 0 }, .invalidArgument, ["DS check interval", "longer than 0"]),
+            ("example.test.", change { $0.parentServers = [ListenAddress(host: "parent.example", port: 53)] }, .invalidArgument,
+             ["parent server parent.example:53", "IP address"]),
             ("example.test.", change { $0.algorithm = DNSSECAlgorithm(5); $0.pollSeconds = 30 }, .invalidArgument, ["not supported for signing"]),
             // A valid change beside an invalid one is refused with it.
             ("example.test.", change { $0.pollSeconds = 30; $0.tsigKey = .use("nokey") }, .notFound, ["no such TSIG key"]),
@@ -243,6 +245,14 @@ import Testing
         same.csk = true
         same.pollSeconds = 120
         #expect(try store.updateZone("example.test.", same, now: Self.now).new.config.pollSeconds == 120)
+
+        // Another algorithm or key roles on a signed zone is accepted now: the daemon starts a key-set
+        // rollover from the stored settings (KeyLifecycleTests drive it).
+        var roll = SignerZoneChanges()
+        roll.algorithm = .ECDSAP256SHA256
+        roll.csk = false
+        let rolled = try store.updateZone("example.test.", roll, now: Self.now).new.config
+        #expect(rolled.keyPolicy.algorithm == .ECDSAP256SHA256 && !rolled.keyPolicy.csk)
     }
 
     @Test func algorithmAndKeyRolesChangeFreelyBeforeTheFirstSigning() throws {

@@ -122,6 +122,8 @@ import Testing
                     stoppedAt = stoppedAt ?? now
                 case .resumeServing:
                     Issue.record("nothing can come back without the primary")
+                case .keyStep:
+                    Issue.record("no key step was scheduled")
                 case .alert:
                     continue
                 }

@@ -24,6 +24,8 @@ public enum DNSSECError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicateKeyTag(zone: DomainName, keyTag: UInt16, keys: [String])
     /// A key without the Zone Key flag (RFC 4034 §2.1.1) cannot sign zone data.
     case notAZoneKey(keyTag: UInt16, flags: UInt16)
+    /// A key set whose per-key usage does not fit its keys.
+    case invalidKeyUsage(zone: DomainName, reason: String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum DNSSECError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "generate a new key to replace one of them"
         case let .notAZoneKey(keyTag, flags):
             "key \(keyTag) has flags \(flags) without the Zone Key bit (256); it cannot sign zone data"
+        case let .invalidKeyUsage(zone, reason):
+            "zone \(zone): key usage does not fit the keys: \(reason)"
         }
     }
 }

@@ -106,10 +106,27 @@ public struct SignedZone: Sendable, Equatable {
         var dnskeys: [DNSKEY]
         var keySigners: [UInt16]
         var zoneSigners: [UInt16]
+        var cdsKeys: [UInt16]
+        var cdsDelete: Bool
         var denial: SigningPolicy.Denial
         var publishCDS: Bool
         var cdsDigestType: DSDigestType
         var keyTTL: UInt32
         var denialTTL: UInt32
+    }
+}
+
+extension SignedZone {
+    /// A zone served without DNSSEC (the operator took it insecure, RFC 8078): signer-generated records
+    /// removed, nothing ever due for re-signing (`nextResign` is `now` plus about 68 years in serial
+    /// arithmetic, the furthest it can say).
+    public init(insecure zone: Zone, now: UInt32) {
+        var stripped = zone
+        for name in zone.sortedNames {
+            guard let node = zone.nodes[name], node.contains(where: { SigningRoles.isSignerOwned($0.type) }) else { continue }
+            let kept = node.filter { !SigningRoles.isSignerOwned($0.type) }
+            if kept.isEmpty { stripped.nodes[name] = nil; stripped.removeSortedName(name) } else { stripped.nodes[name] = kept }
+        }
+        self.init(zone: stripped, nextResign: now &+ 0x7FFF_0000, fingerprint: nil, nsec3Digests: [])
     }
 }

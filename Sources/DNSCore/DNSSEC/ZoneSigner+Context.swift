@@ -13,6 +13,10 @@ extension ZoneSigner {
         let keySigners: [SigningKey]
         /// Keys signing everything else.
         let zoneSigners: [SigningKey]
+        /// Keys listed in CDS and CDNSKEY: those the parent's DS should point at.
+        let cdsKeys: [SigningKey]
+        /// CDS/CDNSKEY DELETE instead of `cdsKeys` (RFC 8078 §4).
+        let cdsDelete: Bool
         let keys: ZoneKeySet
         /// NSEC/NSEC3 TTL: the lower of the SOA MINIMUM and the SOA TTL (RFC 9077 §3.1.1).
         let denialTTL: UInt32
@@ -33,15 +37,24 @@ extension ZoneSigner {
             self.now = now
             inception = policy.inception(now: now)
             self.keys = keys
-            switch policy.keyRoles {
-            case .combined:
-                keySigners = keys.keys
-                zoneSigners = keys.keys
-            case .split:
-                let ksks = keys.keySigningKeys
-                keySigners = ksks.isEmpty ? keys.keys : ksks
-                zoneSigners = keys.zoneSigningKeys
+            if let usage = keys.usage {
+                keySigners = zip(keys.keys, usage).filter { $1.signsKeys }.map(\.0)
+                zoneSigners = zip(keys.keys, usage).filter { $1.signsZone }.map(\.0)
+                cdsKeys = zip(keys.keys, usage).filter { $1.inCDS }.map(\.0)
+                guard !keySigners.isEmpty, !zoneSigners.isEmpty else { throw .noKeys(zone: zone.origin) }
+            } else {
+                switch policy.keyRoles {
+                case .combined:
+                    keySigners = keys.keys
+                    zoneSigners = keys.keys
+                case .split:
+                    let ksks = keys.keySigningKeys
+                    keySigners = ksks.isEmpty ? keys.keys : ksks
+                    zoneSigners = keys.zoneSigningKeys
+                }
+                cdsKeys = keySigners
             }
+            cdsDelete = keys.cdsDelete
             denialTTL = min(soa.minimum, soaSet.ttl)
             keyTTL = policy.dnskeyTTL ?? soaSet.ttl
         }
@@ -49,6 +62,7 @@ extension ZoneSigner {
         var fingerprint: SignedZone.Fingerprint {
             SignedZone.Fingerprint(
                 dnskeys: keys.dnskeys, keySigners: keySigners.map(\.keyTag), zoneSigners: zoneSigners.map(\.keyTag),
+                cdsKeys: cdsDelete ? [] : cdsKeys.map(\.keyTag), cdsDelete: cdsDelete,
                 denial: policy.denial, publishCDS: policy.publishCDS, cdsDigestType: policy.cdsDigestType,
                 keyTTL: keyTTL, denialTTL: denialTTL)
         }
@@ -57,9 +71,13 @@ extension ZoneSigner {
         /// the DNSKEY RRset (RFC 7344; the parent's DS must point at one of those), NSEC3PARAM.
         func apexRRsets() throws(ZoneSigningError) -> [RRset] {
             var sets = [RRset(name: apex, type: .DNSKEY, dnsClass: dnsClass, ttl: keyTTL, rdatas: keys.dnskeys.map(\.rdata))]
-            if policy.publishCDS {
+            if policy.publishCDS && cdsDelete {
+                // RFC 8078 §4: algorithm 0, the only records of their RRsets.
+                sets.append(RRset(name: apex, type: .CDS, dnsClass: dnsClass, ttl: keyTTL, rdatas: [.cds(CDS.delete)]))
+                sets.append(RRset(name: apex, type: .CDNSKEY, dnsClass: dnsClass, ttl: keyTTL, rdatas: [.cdnskey(CDNSKEY.delete)]))
+            } else if policy.publishCDS && !cdsKeys.isEmpty {
                 var cds: [RData] = []
-                for key in keySigners {
+                for key in cdsKeys {
                     do {
                         cds.append(.cds(try key.dnskey.ds(owner: apex, digestType: policy.cdsDigestType).cds))
                     } catch {
@@ -69,7 +87,7 @@ extension ZoneSigner {
                 sets.append(RRset(name: apex, type: .CDS, dnsClass: dnsClass, ttl: keyTTL, rdatas: cds))
                 sets.append(RRset(
                     name: apex, type: .CDNSKEY, dnsClass: dnsClass, ttl: keyTTL,
-                    rdatas: keySigners.map { .cdnskey($0.dnskey.cdnskey) }))
+                    rdatas: cdsKeys.map { .cdnskey($0.dnskey.cdnskey) }))
             }
             if let settings = policy.nsec3Settings {
                 sets.append(RRset(

@@ -5,9 +5,10 @@ extension ZoneVerifier {
     /// owner exists. Unchanged names were verified when they were published and their bytes did not
     /// move, so this finds what `verify` would find in the changed part at a fraction of the cost
     /// (a signer that publishes on every transfer cannot verify 100k names each time).
-    public static func verifyChanges(_ zone: Zone, names: some Sequence<DomainName>, now: UInt32) -> [VerificationFailure] {
+    public static func verifyChanges(_ zone: Zone, names: some Sequence<DomainName>, now: UInt32,
+                                     unpublishedKeys: [DNSKEY] = []) -> [VerificationFailure] {
         let apex = zone.origin
-        guard case (let keys, var failures)? = apexKeys(zone) else {
+        guard case (let keys, var failures)? = apexKeys(zone, unpublishedKeys: unpublishedKeys) else {
             return [VerificationFailure(owner: apex, type: .DNSKEY, reason: .noDNSKEY)]
         }
         var unique: Set<DomainName> = [apex]

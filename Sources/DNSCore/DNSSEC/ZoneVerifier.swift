@@ -11,9 +11,13 @@
 /// Names are checked on all cores, each with its signatures. The result is empty for a good zone,
 /// else every failure found, in canonical owner order.
 public enum ZoneVerifier {
-    public static func verify(_ zone: Zone, now: UInt32) -> [VerificationFailure] {
+    ///
+    /// `unpublishedKeys`: keys of the signer's own that sign without being in the DNSKEY RRset (an
+    /// algorithm rollover's new keys before publication, its old ones after): their signatures are
+    /// checked like the others but count for no algorithm, as a validator that cannot see them ignores them.
+    public static func verify(_ zone: Zone, now: UInt32, unpublishedKeys: [DNSKEY] = []) -> [VerificationFailure] {
         let apex = zone.origin
-        guard case (let keys, var failures)? = apexKeys(zone) else {
+        guard case (let keys, var failures)? = apexKeys(zone, unpublishedKeys: unpublishedKeys) else {
             return [VerificationFailure(owner: apex, type: .DNSKEY, reason: .noDNSKEY)]
         }
         let view = View(zone)
@@ -45,10 +49,16 @@ public enum ZoneVerifier {
     }
 
     /// The usable keys of the apex DNSKEY RRset, and the failure when none is active; nil without DNSKEY.
-    static func apexKeys(_ zone: Zone) -> (keys: [Key], failures: [VerificationFailure])? {
+    static func apexKeys(_ zone: Zone, unpublishedKeys: [DNSKEY] = []) -> (keys: [Key], failures: [VerificationFailure])? {
         guard let dnskeySet = zone.rrset(at: zone.origin, type: .DNSKEY) else { return nil }
-        let keys = usableKeys(dnskeySet)
-        let failures: [VerificationFailure] = keys.contains(where: { !$0.isRevoked })
+        var keys = usableKeys(dnskeySet)
+        let extra = RRset(name: zone.origin, type: .DNSKEY, dnsClass: zone.dnsClass, ttl: 0,
+                          rdatas: unpublishedKeys.filter { !dnskeySet.rdatas.contains(.dnskey($0)) }.map { .dnskey($0) })
+        for var key in usableKeys(extra) {
+            key.isPublished = false
+            keys.append(key)
+        }
+        let failures: [VerificationFailure] = keys.contains(where: { !$0.isRevoked && $0.isPublished })
             ? [] : [.init(owner: zone.origin, type: .DNSKEY, reason: .noUsableKey)]
         return (keys, failures)
     }
@@ -98,6 +108,8 @@ public enum ZoneVerifier {
         /// counts for nothing.
         var isRevoked: Bool
         var publicKey: DNSSECPublicKey
+        /// In the DNSKEY RRset; an unpublished key's signatures are checked but satisfy nothing.
+        var isPublished = true
     }
 
     /// Everything the per-name check needs: keys, the algorithms every RRset must be signed with.
@@ -113,7 +125,7 @@ public enum ZoneVerifier {
             self.apex = apex
             self.now = now
             self.keys = keys
-            algorithms = Array(Set(keys.filter { !$0.isRevoked }.map(\.algorithm))).sorted()
+            algorithms = Array(Set(keys.filter { !$0.isRevoked && $0.isPublished }.map(\.algorithm))).sorted()
             allAlgorithms = algorithms.count >= 64 ? .max : (1 << UInt64(algorithms.count)) - 1
         }
 
@@ -169,7 +181,7 @@ public enum ZoneVerifier {
                             continue
                         }
                         let key = keys[verifiedBy]
-                        guard !key.isRevoked, let bit = algorithms.firstIndex(of: key.algorithm) else { continue }
+                        guard !key.isRevoked, key.isPublished, let bit = algorithms.firstIndex(of: key.algorithm) else { continue }
                         covered |= 1 << UInt64(bit)
                         if isKeySet && key.isSEP { result.dnskeySignedBySEP = true }
                     }

@@ -17,6 +17,9 @@ public enum TransferRefusal: Error, Sendable, Hashable, CustomStringConvertible 
     case rrsetTooLarge(name: DomainName, type: RecordType, records: Int, limit: Int)
     /// Fewer RRsets than the shrink limit allows, compared with the current copy.
     case shrank(fromRRsets: Int, toRRsets: Int, limit: Double)
+    /// More than `factor` times the current copy's RRsets and more than `minimum` RRsets added: a
+    /// runaway generator or a wrong zone, not an edit.
+    case grew(fromRRsets: Int, toRRsets: Int, factor: Double, minimum: Int)
     /// The new serial is lower than ours in RFC 1982 arithmetic (or exactly 2^31 away, where the order is
     /// undefined).
     case serialDecreased(from: SerialNumber, to: SerialNumber)
@@ -35,6 +38,7 @@ public enum TransferRefusal: Error, Sendable, Hashable, CustomStringConvertible 
         case .nameTooLarge: "name-too-large"
         case .rrsetTooLarge: "rrset-too-large"
         case .shrank: "shrink"
+        case .grew: "growth"
         case .serialDecreased: "serial-decrease"
         case .unexpandedAlias: "alias"
         }
@@ -43,13 +47,20 @@ public enum TransferRefusal: Error, Sendable, Hashable, CustomStringConvertible 
     /// Every guard name, for declaring metrics up front.
     public static let guardNames = [
         "empty", "soa-only", "missing-apex-ns", "checks", "too-large", "name-too-large", "rrset-too-large",
-        "shrink", "serial-decrease", "alias",
+        "shrink", "growth", "serial-decrease", "alias",
     ]
 
-    /// Whether `zone accept-next` lets the next such transfer through.
+    /// The names of the guards `isOverridable` holds for, in the order they are checked.
+    public static let overridableGuardNames = ["serial-decrease", "shrink", "growth"]
+
+    /// Whether `zone accept-next` lets the next such transfer through: the policy guards, which judge a
+    /// zone that is well formed but differs from ours more than expected (the operator can check it and
+    /// say "take it"). A broken, oversized or unexpanded zone stays refused whatever the operator says.
     public var isOverridable: Bool {
-        if case .shrank = self { return true }
-        return false
+        switch self {
+        case .shrank, .grew, .serialDecreased: true
+        default: false
+        }
     }
 
     public var description: String {
@@ -74,16 +85,29 @@ public enum TransferRefusal: Error, Sendable, Hashable, CustomStringConvertible 
             let lost = from > 0 ? Double(from - to) / Double(from) : 0
             return "the zone shrank from \(from) to \(to) RRsets (\(Self.percent(lost)) lost, more than the "
                 + "\(Self.percent(limit)) allowed); if this is intended, run `dns-signer zone accept-next`"
+        case let .grew(from, to, factor, minimum):
+            let times = from > 0 ? Double(to) / Double(from) : Double(to)
+            return "the zone grew from \(from) to \(to) RRsets (\(Self.factor(times)) times its size, \(to - from) RRsets added; "
+                + "refused above \(Self.factor(factor)) times and \(minimum) RRsets added); "
+                + "if this is intended, run `dns-signer zone accept-next`"
         case let .serialDecreased(from, to):
             let relation = to < from ? "is lower than" : "cannot be compared with (2^31 apart, RFC 1982)"
-            return "the primary's serial \(to) \(relation) ours, \(from); set the zone to allow a serial "
-                + "decrease if the primary was reset on purpose"
+            return "the primary's serial \(to) \(relation) ours, \(from); if the primary was restored or reset on "
+                + "purpose, run `dns-signer zone accept-next` to take it once"
         case .unexpandedAlias(let owners):
             let shown = owners.prefix(5).map(\.text).joined(separator: ", ")
             let more = owners.count > 5 ? " and \(owners.count - 5) more" : ""
             return "ALIAS records at \(shown)\(more) were not expanded by the primary; "
                 + "signing them would publish a private type"
         }
+    }
+
+    /// `235`, `10.5`: at most one decimal, none when whole.
+    static func factor(_ value: Double) -> String {
+        let tenths = (value * 10).rounded()
+        let whole = Int(tenths / 10)
+        let decimal = Int(tenths) % 10
+        return decimal == 0 ? "\(whole)" : "\(whole).\(decimal)"
     }
 
     /// `50 %`, `12.5 %`: at most one decimal, none when whole.

@@ -10,19 +10,33 @@
 /// signing adds RRSIG and NSEC sets and would make every transfer look like a shrink.
 ///
 /// Guards run in this order and the first that trips is reported: empty, size limits, SOA only, apex NS
-/// missing, unexpanded ALIAS, semantic checks, serial decreased, shrink. Only the shrink guard can be
-/// overridden (`acceptShrinkOnce`, the operator's `zone accept-next`); a lower serial has its own
-/// per-zone setting. A serial equal to ours with different content is accepted: some primaries change
-/// ALIAS expansions without raising the serial.
+/// missing, unexpanded ALIAS, semantic checks (the structural guards: the zone is broken), then serial
+/// decreased, shrink, growth (the policy guards: the zone is well formed but unlike ours). Only the policy
+/// guards can be overridden, all of them at once for one transfer (`acceptNext`, the operator's
+/// `zone accept-next`: "I checked it, take the next one"); a lower serial also has its own per-zone
+/// setting. A serial equal to ours with different content is accepted: some primaries change ALIAS
+/// expansions without raising the serial.
 public struct TransferGuard: Sendable, Hashable {
     /// Largest fraction of the current copy's RRsets a transfer may lose. 0.5 refuses a zone with fewer
     /// than half the RRsets we have (exactly half passes); 1 turns the guard off.
     public var shrinkLimit: Double
     /// Accept a serial lower than ours (RFC 1982), for a primary whose serial was reset on purpose.
     public var allowSerialDecrease: Bool
-    /// The operator's one-shot `accept-next`: let the next shrink through. The verdict says whether it
-    /// was needed (`usedOverride`); the caller clears the setting when it was.
-    public var acceptShrinkOnce: Bool
+    /// The operator's one-shot `accept-next`: let the next transfer through the policy guards (serial
+    /// decrease, shrink, growth); never through the structural ones. The verdict says whether it was
+    /// needed (`usedOverride`); the caller clears the setting when it was.
+    public var acceptNext: Bool
+    /// A transfer with more than `growthLimit` times the current copy's RRsets *and* more than
+    /// `growthMinRRsets` RRsets added is refused; 0 turns the guard off. Both must trip because each
+    /// alone misfires: a zone of 5 RRsets that gains 60 in one edit session has grown 13 times, which is
+    /// ordinary, while 1,000 RRsets added to a 100k-name zone is 1 %. Ten times and 1,000 RRsets never
+    /// refuse an edit of a small zone (fewer than 1,000 RRsets added at once always pass) nor steady
+    /// growth of a large one, and refuse the failure seen in the field: a primary whose generator added
+    /// 100,000 records to a zone of about 430 RRsets (235 times its size), which took 17 s to sign and
+    /// made the primary's correct zone look like a 99.6 % shrink afterwards.
+    public var growthLimit: Double
+    /// See `growthLimit`.
+    public var growthMinRRsets: Int
     /// Most records a zone may have. The default, 2 million, is twenty times the 100k-name zones this
     /// system is built and benchmarked for, and well under the transfer client's own stop (5 million):
     /// a zone that suddenly grows past it is a runaway generator, and signing it would take the signer's
@@ -35,13 +49,19 @@ public struct TransferGuard: Sendable, Hashable {
     /// of anything bigger, less again once signed. 2,000 keeps every such RRset answerable.
     public var maxRecordsPerRRset: Int
 
+    public static let defaultGrowthLimit: Double = 10
+    public static let defaultGrowthMinRRsets = 1_000
+
     public init(
-        shrinkLimit: Double = 0.5, allowSerialDecrease: Bool = false, acceptShrinkOnce: Bool = false,
+        shrinkLimit: Double = 0.5, allowSerialDecrease: Bool = false, acceptNext: Bool = false,
+        growthLimit: Double = TransferGuard.defaultGrowthLimit, growthMinRRsets: Int = TransferGuard.defaultGrowthMinRRsets,
         maxRecords: Int = 2_000_000, maxRRsetsPerName: Int = 100, maxRecordsPerRRset: Int = 2_000
     ) {
         self.shrinkLimit = shrinkLimit
         self.allowSerialDecrease = allowSerialDecrease
-        self.acceptShrinkOnce = acceptShrinkOnce
+        self.acceptNext = acceptNext
+        self.growthLimit = growthLimit
+        self.growthMinRRsets = growthMinRRsets
         self.maxRecords = maxRecords
         self.maxRRsetsPerName = maxRRsetsPerName
         self.maxRecordsPerRRset = maxRecordsPerRRset
@@ -51,6 +71,10 @@ public struct TransferGuard: Sendable, Hashable {
     /// clamped), but configuration code should reject them with this text.
     public var problem: String? {
         if !(0...1).contains(shrinkLimit) { return "shrink limit \(shrinkLimit) is not a fraction between 0 and 1" }
+        if !growthLimit.isFinite || (growthLimit != 0 && growthLimit <= 1) {
+            return "growth limit \(growthLimit) is not a factor above 1 (or 0 for no growth guard)"
+        }
+        if growthMinRRsets < 0 { return "a growth minimum of \(growthMinRRsets) RRsets is negative" }
         if maxRecords < 2 { return "a record limit of \(maxRecords) leaves no room for an SOA and an NS" }
         if maxRRsetsPerName < 2 { return "an RRset limit per name of \(maxRRsetsPerName) leaves no room for the apex SOA and NS" }
         if maxRecordsPerRRset < 1 { return "a record limit per RRset of \(maxRecordsPerRRset) allows no data" }
@@ -80,27 +104,36 @@ public struct TransferGuard: Sendable, Hashable {
         if !errors.isEmpty { return .refuse(.checksFailed(errors)) }
 
         guard let current else { return .accept(usedOverride: false) }
+        guard let refusal = policyRefusal(new, rrsets: census.rrsets, current: current) else { return .accept(usedOverride: false) }
+        return acceptNext ? .accept(usedOverride: true) : .refuse(refusal)
+    }
+
+    /// The first policy guard `new` (with `rrsets` RRsets) trips against `current`: serial, shrink, growth.
+    private func policyRefusal(_ new: Zone, rrsets after: Int, current: Zone) -> TransferRefusal? {
         if let ours = current.serial, let theirs = new.serial, theirs != ours, !(theirs > ours), !allowSerialDecrease {
-            return .refuse(.serialDecreased(from: ours, to: theirs))
+            return .serialDecreased(from: ours, to: theirs)
         }
         let before = current.rrsetCount
-        if before > census.rrsets {
-            let lost = Double(before - census.rrsets) / Double(before)
+        if before > after {
+            let lost = Double(before - after) / Double(before)
             // Dividing exact integers gives the double nearest the true fraction, so a loss of exactly
             // the limit compares equal to it and passes.
             if lost > min(max(shrinkLimit, 0), 1) {
-                if acceptShrinkOnce { return .accept(usedOverride: true) }
-                return .refuse(.shrank(fromRRsets: before, toRRsets: census.rrsets, limit: shrinkLimit))
+                return .shrank(fromRRsets: before, toRRsets: after, limit: shrinkLimit)
             }
         }
-        return .accept(usedOverride: false)
+        // Growing to exactly the limit passes, as shrinking by exactly the limit does.
+        if growthLimit > 0, after - before > growthMinRRsets, Double(after) > Double(before) * growthLimit {
+            return .grew(fromRRsets: before, toRRsets: after, factor: growthLimit, minimum: growthMinRRsets)
+        }
+        return nil
     }
 }
 
 /// What `TransferGuard.check` decided.
 public enum TransferVerdict: Sendable, Hashable {
-    /// Take the zone. `usedOverride`: it shrank past the limit and went through only because the
-    /// operator said `accept-next`; clear that setting now.
+    /// Take the zone. `usedOverride`: a policy guard (serial decrease, shrink, growth) tripped and the
+    /// zone went through only because the operator said `accept-next`; clear that setting now.
     case accept(usedOverride: Bool)
     /// Keep serving the current copy and alert.
     case refuse(TransferRefusal)
@@ -117,7 +150,7 @@ public enum TransferVerdict: Sendable, Hashable {
 }
 
 extension TransferGuard {
-    /// The counts the size and shrink guards need, taken in one pass over the zone's nodes.
+    /// The counts the size, shrink and growth guards need, taken in one pass over the zone's nodes.
     struct Census {
         var rrsets = 0
         var records = 0

@@ -9,7 +9,7 @@ extension ConfigFile {
 
     /// `dns-signer serve --config`, top level.
     package static let signerKeys: Set<String> = [
-        "database", "listen", "threads", "metrics-listen", "log-format", "notification-history-days",
+        "database", "listen", "threads", "metrics-listen", "log-format", "notification-history-days", "parent-resolver",
     ]
 
     /// Keys every notification channel takes: which events (`min-severity`, `zones`) and how often

@@ -39,12 +39,15 @@ package enum CountersignMetrics {
     }
 
     /// A poll ended. `at` is the time it ended (seconds since 1970); a `changed` or `unchanged` result is a
-    /// successful transfer and also sets the last-successful-transfer time.
+    /// successful transfer and also sets the last-successful-transfer time, and `zone_expired` to 0: a zone
+    /// is expired only while no poll succeeds, so the gauge reads 0 from the first good poll on rather than
+    /// appearing only once a zone expires (an alert on `== 1` then has a series to watch).
     package static func pollFinished(zone: String, result: PollResult, at seconds: Int64) {
         Counter(label: Name.polls, dimensions: [("zone", zone), ("result", result.rawValue)]).increment()
         Gauge(label: Name.lastPoll, dimensions: [("zone", zone)]).record(Double(seconds))
         if result == .changed || result == .unchanged {
             transferSucceeded(zone: zone, at: seconds)
+            setExpired(zone: zone, false)
         }
     }
 
@@ -101,8 +104,14 @@ package enum CountersignMetrics {
         Counter(label: Name.notificationsDelivered, dimensions: [("channel", channel)]).increment()
     }
 
-    /// One delivery attempt to one channel failed (it will be retried).
+    /// One delivery attempt to one channel failed (retried, or given up, or the endpoint is gone).
     package static func notificationFailed(channel: String) {
         Counter(label: Name.notificationFailures, dimensions: [("channel", channel)]).increment()
+    }
+
+    /// Creates a channel's delivered and failed counters at 0 (the notification worker does, at start).
+    package static func declareNotificationChannel(_ channel: String) {
+        _ = Counter(label: Name.notificationsDelivered, dimensions: [("channel", channel)])
+        _ = Counter(label: Name.notificationFailures, dimensions: [("channel", channel)])
     }
 }

@@ -94,6 +94,8 @@ package actor NotificationWorker {
         self.options = options
         self.random = AnyRandom(base: random)
         self.send = send ?? { event, channel, now in await NotificationSender.send(event, via: channel, now: now) }
+        // Every channel's counters exist from the start at 0, so a rate over them sees the first failure.
+        for channel in unique { CountersignMetrics.declareNotificationChannel(channel.name) }
     }
 
     /// Delivers until the task is cancelled.
@@ -141,7 +143,17 @@ package actor NotificationWorker {
             // A disabled endpoint recorded a notice for the email channels: send it in this pass.
         } while noticeRecorded && rounds < 3
         pruneIfDue()
+        recordQueueDepth()
         return nextDue()
+    }
+
+    /// `countersign_notification_queue_depth`, after each pass.
+    private func recordQueueDepth() {
+        do {
+            CountersignMetrics.setNotificationQueueDepth(try pool.read { try Outbox.pendingEventCount(in: $0) })
+        } catch {
+            logger.error("notification outbox: cannot count the queue", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Deletes settled events older than the history window, once an hour. Runs after scheduling, so
@@ -265,16 +277,20 @@ package actor NotificationWorker {
         if members.count > 1 { metadata["digest-of"] = "\(members.count)" }
         switch action {
         case .markDelivered:
+            CountersignMetrics.notificationDelivered(channel: channel.name)
             logger.info("notification delivered", metadata: metadata.merging(["result": "\(outcome)"]) { $1 })
             return true
         case let .retry(at):
+            CountersignMetrics.notificationFailed(channel: channel.name)
             logger.warning("notification not delivered; will retry", metadata: metadata.merging(
                 ["error": "\(outcome)", "retry-in": "\(max(0, at - finished))s"]) { $1 })
             return false
         case .giveUp:
+            CountersignMetrics.notificationFailed(channel: channel.name)
             logger.error("notification given up after retrying", metadata: metadata.merging(["error": "\(outcome)"]) { $1 })
             return true
         case let .disableChannel(reason):
+            CountersignMetrics.notificationFailed(channel: channel.name)
             logger.error("notification endpoint gone; channel disabled", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
             disabled[channel.name] = reason
             noticeRecorded = true

@@ -64,6 +64,9 @@ struct ZoneCycle: Sendable {
         /// The published version must be signed again now (the operator switched denial): a re-signing
         /// as soon as no cycle runs, after a poll that is due or queued. Ignored while nothing is published.
         case resignRequested(now: Int64)
+        /// When the key lifecycle next needs a step (nil: nothing scheduled); a time at or before `now`
+        /// asks for one as soon as no cycle runs.
+        case keysDue(now: Int64, at: Int64?)
     }
 
     enum Alert: Sendable, Equatable {
@@ -78,6 +81,9 @@ struct ZoneCycle: Sendable {
     enum Action: Sendable, Equatable {
         case poll
         case resign
+        /// A key lifecycle step (a rollover's next state, a parent check, an operator request); finished
+        /// with `resignFinished`.
+        case keyStep
         case stopServing
         case resumeServing
         case alert(Alert)
@@ -91,6 +97,8 @@ struct ZoneCycle: Sendable {
     private(set) var pollQueued = false
     /// A `resignRequested` not started yet.
     private(set) var resignQueued = false
+    /// When the key lifecycle wants its next step.
+    private(set) var keysDueAt: Int64?
     private(set) var published: Published?
     private(set) var lastSuccess: Int64?
     private(set) var failures = 0
@@ -112,6 +120,7 @@ struct ZoneCycle: Sendable {
         var deadline = nextPoll
         if let resign = nextResignAttempt ?? published?.nextResign { deadline = min(deadline, resign) }
         if let expiry = expiresAt, !isExpired { deadline = min(deadline, expiry) }
+        if let keys = keysDueAt, published != nil { deadline = min(deadline, keys) }
         return deadline
     }
 
@@ -135,6 +144,9 @@ struct ZoneCycle: Sendable {
             return due(now)
         case let .resignRequested(now):
             if published != nil { resignQueued = true }
+            return due(now)
+        case let .keysDue(now, at):
+            keysDueAt = at
             return due(now)
         case let .pollFinished(now, outcome):
             precondition(phase == .polling, "a poll finished that was not started")
@@ -230,6 +242,11 @@ struct ZoneCycle: Sendable {
             pollQueued = false
             phase = .polling
             actions.append(.poll)
+        } else if published != nil, let keys = keysDueAt, now >= keys {
+            // Before a routine refresh: a key step signs the zone anew anyway.
+            keysDueAt = nil
+            phase = .resigning
+            actions.append(.keyStep)
         } else if let published, resignQueued || now >= (nextResignAttempt ?? published.nextResign) {
             resignQueued = false
             phase = .resigning

@@ -9,6 +9,11 @@ struct ZoneUpdate: Sendable {
     var policy: SigningPolicy
     var guards: TransferGuard
     var serialPolicy: SignerZoneConfig.SignedSerialPolicy
+    /// Keys whose DS the parent may hold: every version must publish them and have them sign the DNSKEY
+    /// RRset, or validators that follow that DS would find the zone bogus.
+    var anchors: [DNSKEY] = []
+    /// Serve the zone without DNSSEC (after the parent's DS went away): nothing signed or verified.
+    var insecure = false
 
     /// What we serve: the unsigned copy as transferred, and the signed zone made from it.
     struct Current: Sendable {
@@ -60,10 +65,14 @@ struct ZoneUpdate: Sendable {
             let oldSerial = current.signed.zone.serial
             let serial = Self.signedSerial(previous: oldSerial, unsigned: transfer.serial, policy: serialPolicy, now: now)
             let diff = Self.signingDiff(contentDiff, from: current.unsigned, to: transfer, oldSerial: oldSerial ?? serial, newSerial: serial)
+            if insecure || !ZoneUpdate.isSigned(current.signed.zone) {
+                return try fullSigning(transfer, previous: current.signed, contentDiff: contentDiff, usedOverride: usedOverride, now: now)
+            }
             let signed = try ZoneSigner.update(current.signed, applying: diff, keys: keys, policy: policy, now: now)
             let signedDiff = Self.signedDiff(from: current.signed, to: signed)
-            let failures = ZoneVerifier.verifyChanges(signed.zone, names: Self.names(in: signedDiff), now: now)
-            if let reason = Self.describe(failures) { return .signingFailed(reason) }
+            let failures = ZoneVerifier.verifyChanges(signed.zone, names: Self.names(in: signedDiff), now: now,
+                                                      unpublishedKeys: keys.unpublishedSigningKeys)
+            if let reason = Self.describe(failures) ?? chainProblem(signed.zone) { return .signingFailed(reason) }
             return .changed(Change(
                 unsigned: transfer, signed: signed, unsignedDiff: contentDiff, signedDiff: signedDiff,
                 summary: ChangeSummary(contentDiff), usedOverride: usedOverride))
@@ -109,8 +118,15 @@ struct ZoneUpdate: Sendable {
     private func fullSigning(_ unsigned: Zone, previous: SignedZone?, contentDiff: ZoneDiff?, usedOverride: Bool,
                              now: UInt32) throws -> Outcome {
         let serial = Self.signedSerial(previous: previous?.zone.serial, unsigned: unsigned.serial, policy: serialPolicy, now: now)
+        if insecure {
+            return .changed(Change(
+                unsigned: unsigned, signed: SignedZone(insecure: Self.withSerial(unsigned, serial), now: now), unsignedDiff: contentDiff,
+                signedDiff: nil, summary: ChangeSummary(contentDiff ?? ZoneDiff(from: Zone(origin: unsigned.origin), to: unsigned)),
+                usedOverride: usedOverride))
+        }
         let signed = try ZoneSigner.sign(zone: Self.withSerial(unsigned, serial), keys: keys, policy: policy, now: now)
-        if let reason = Self.describe(ZoneVerifier.verify(signed.zone, now: now)) { return .signingFailed(reason) }
+        let failures = ZoneVerifier.verify(signed.zone, now: now, unpublishedKeys: keys.unpublishedSigningKeys)
+        if let reason = Self.describe(failures) ?? chainProblem(signed.zone) { return .signingFailed(reason) }
         return .changed(Change(
             unsigned: unsigned, signed: signed, unsignedDiff: contentDiff, signedDiff: nil,
             summary: ChangeSummary(contentDiff ?? ZoneDiff(from: Zone(origin: unsigned.origin), to: unsigned)),
@@ -120,6 +136,8 @@ struct ZoneUpdate: Sendable {
     /// Renews the signatures of `current` that are due at `now` (the unsigned copy does not change; the
     /// signed serial rises so secondaries pick the new signatures up).
     func refresh(_ current: Current, now: UInt32) -> Outcome {
+        // An insecure zone has no signatures to renew; a zone whose keys changed is signed in full.
+        if insecure { return .unchanged }
         do {
             let oldSerial = current.signed.zone.serial
             let serial = Self.signedSerial(previous: oldSerial, unsigned: current.unsigned.serial, policy: serialPolicy, now: now)
@@ -133,14 +151,39 @@ struct ZoneUpdate: Sendable {
             signed = try ZoneSigner.refresh(signed, keys: keys, policy: policy, now: now)
             if let names = signed.changedNames, let earlier = touched { signed.changedNames = names.union(earlier) } else { signed.changedNames = nil }
             let signedDiff = Self.signedDiff(from: current.signed, to: signed)
-            let failures = ZoneVerifier.verifyChanges(signed.zone, names: Self.names(in: signedDiff), now: now)
-            if let reason = Self.describe(failures) { return .signingFailed(reason) }
+            let failures = ZoneVerifier.verifyChanges(signed.zone, names: Self.names(in: signedDiff), now: now,
+                                                      unpublishedKeys: keys.unpublishedSigningKeys)
+            if let reason = Self.describe(failures) ?? chainProblem(signed.zone) { return .signingFailed(reason) }
             return .changed(Change(
                 unsigned: current.unsigned, signed: signed, unsignedDiff: ZoneDiff(), signedDiff: signedDiff,
                 summary: ChangeSummary(ZoneDiff()), usedOverride: false))
         } catch {
             return .signingFailed("\(error)")
         }
+    }
+
+    /// Whether `zone` carries DNSSEC (an insecure version has no DNSKEY RRset).
+    static func isSigned(_ zone: Zone) -> Bool { zone.rrset(at: zone.origin, type: .DNSKEY) != nil }
+
+    /// The DNSKEY/DS relation (issue 13's safety rail): every key the parent's DS may name is in the
+    /// DNSKEY RRset and signs it. nil when it holds.
+    func chainProblem(_ zone: Zone) -> String? {
+        let apex = zone.origin
+        let published = zone.rrset(at: apex, type: .DNSKEY)?.rdatas ?? []
+        let signatures = zone.signatures(at: apex, covering: .DNSKEY)?.rdatas ?? []
+        let signers: [(UInt16, UInt8)] = signatures.compactMap {
+            if case .rrsig(let rrsig) = $0, rrsig.typeCovered == .DNSKEY { return (rrsig.keyTag, rrsig.algorithm) }
+            return nil
+        }
+        for key in anchors {
+            if !published.contains(.dnskey(key)) {
+                return "the DNSKEY RRset lacks key \(key.keyTag), which the parent's DS may name: publishing it would break the chain of trust"
+            }
+            if !signers.contains(where: { $0 == (key.keyTag, key.algorithm) }) {
+                return "key \(key.keyTag), which the parent's DS may name, does not sign the DNSKEY RRset: validators following that DS would fail"
+            }
+        }
+        return nil
     }
 
     /// The next signed serial: always greater than the previous one (RFC 1982); seconds since 1970 when

@@ -26,9 +26,13 @@ actor SignerDaemon {
     /// The static zones of `--zone-file` (served as given, never polled) and who may transfer them.
     private let staticZones: Set<DomainName>
     private var staticACL: TransferACL = .loopbackOnly
+    /// Asks the parents' servers for our DS during KSK rollovers, validated through `--parent-resolver`.
+    private let parentProbe: ParentDSProbe
 
     init(store: SignerStore, served: ServedZones, logger: Logger, group: any EventLoopGroup,
-         staticZones: Set<DomainName> = [], now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+         staticZones: Set<DomainName> = [], parentResolvers: [ListenAddress] = [],
+         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        parentProbe = ParentDSProbe(resolvers: parentResolvers, client: DNSQueryClient(timeout: .seconds(2)))
         self.store = store
         self.served = served
         self.logger = logger
@@ -100,7 +104,7 @@ actor SignerDaemon {
                 continue
             }
             let worker = ZoneWorker(config: config, store: store, served: served, transfers: transfers,
-                                    downstream: downstream, logger: logger, now: now)
+                                    downstream: downstream, logger: logger, parentProbe: parentProbe, now: now)
             await worker.start()
             let loop = Task {
                 while !Task.isCancelled {

@@ -22,7 +22,11 @@ actor ZoneWorker {
     private var machine: ZoneCycle
     private var current: ZoneUpdate.Current?
     private var state = ZoneState()
-    private var keySet: ZoneKeySet?
+    /// The key lifecycle and the keys' private halves; loaded at start, replaced only by a committed step.
+    private var keys: ZoneKeys?
+    private let parentProbe: ParentDSProbe
+    /// A settings change or an operator request: take a key step at the next tick.
+    private var keysAsked = false
     /// The records of the transfer `current.unsigned` was made from, in the order received: the next
     /// transfer is compared with them record by record (see `Zone.updated(from:to:)`). Not stored: after
     /// a restart the first transfer is compared zone to zone.
@@ -41,7 +45,9 @@ actor ZoneWorker {
     private var pollAsked = false
 
     init(config: SignerZoneConfig, store: SignerStore, served: ServedZones, transfers: AXFRClient,
-         downstream: DownstreamNotifier, logger: Logger, now: @escaping @Sendable () -> Int64) {
+         downstream: DownstreamNotifier, logger: Logger, parentProbe: ParentDSProbe,
+         now: @escaping @Sendable () -> Int64) {
+        self.parentProbe = parentProbe
         self.origin = config.origin
         self.config = config
         self.store = store
@@ -73,10 +79,11 @@ actor ZoneWorker {
         do {
             state = try store.state(zone: origin.text)
             if let stored = try store.published(zone: origin.text) {
-                let keys = try loadKeys()
-                let signed = SignedZone(restoring: stored.signed, keys: keys, policy: config.signingPolicy)
+                let keys = try zoneKeys()
+                let signed = keys.isInsecure ? SignedZone(insecure: stored.signed, now: UInt32(truncatingIfNeeded: now()))
+                    : SignedZone(restoring: stored.signed, keys: try keys.keySet(), policy: config.signingPolicy)
                 current = ZoneUpdate.Current(unsigned: stored.unsigned, signed: signed)
-                needsFullResign = !ZoneUpdate.deniesExistence(signed.zone, as: config.signingPolicy)
+                needsFullResign = !keys.isInsecure && !ZoneUpdate.deniesExistence(signed.zone, as: config.signingPolicy)
                 try served.publish(signed.zone)
                 if state.expired && config.expireAction == .servfail { served.setUnavailable(origin, true) }
                 facts = published(signed, unsigned: stored.unsigned)
@@ -85,7 +92,9 @@ actor ZoneWorker {
         } catch {
             logger.error("cannot load the stored version", metadata: meta(["reason": "\(error)"]))
         }
-        let actions = machine.event(.started(now: now(), published: facts, lastSuccess: state.lastSuccessAt))
+        var actions = machine.event(.started(now: now(), published: facts, lastSuccess: state.lastSuccessAt))
+        actions += machine.event(.keysDue(now: now(), at: keysDeadline()))
+        recordKeyMetrics()
         await execute(actions)
     }
 
@@ -102,6 +111,10 @@ actor ZoneWorker {
         if pollAsked {
             pollAsked = false
             actions += machine.event(.notified(now: time))
+        }
+        if keysAsked {
+            keysAsked = false
+            actions += machine.event(.keysDue(now: time, at: time))
         }
         if needsFullResign && !fullResignAsked && current != nil {
             fullResignAsked = true
@@ -128,6 +141,8 @@ actor ZoneWorker {
         config = new
         if Self.settings(new) != Self.settings(old) { pendingTiming = Self.settings(new) }
         if new.primaries != old.primaries || new.tsigKeyName != old.tsigKeyName { pollAsked = true }
+        // A changed key policy may start a rollover; an operator's key request raised the version too.
+        keysAsked = true
         if new.signingPolicy.denial != old.signingPolicy.denial {
             needsFullResign = current.map { !ZoneUpdate.deniesExistence($0.signed.zone, as: new.signingPolicy) } ?? false
             fullResignAsked = false
@@ -195,6 +210,8 @@ actor ZoneWorker {
                 queue += await poll()
             case .resign:
                 queue += await resign()
+            case .keyStep:
+                queue += await keyStep()
             case .stopServing:
                 served.setUnavailable(origin, true)
                 CountersignMetrics.setExpired(zone: origin.text, true)
@@ -250,17 +267,18 @@ actor ZoneWorker {
             state.lastPollResult = "failed: \(reason)"
             return finishPoll(.failed(reason: reason), change: nil)
         }
+        let zoneKeys: ZoneKeys
         let keys: ZoneKeySet
-        do { keys = try loadKeys(generating: true) } catch {
+        do {
+            zoneKeys = try firstKeysIfNeeded()
+            keys = try zoneKeys.keySet()
+        } catch {
             return finishPoll(.signingFailed(reason: "keys: \(error)"), change: nil)
         }
-        var guards = TransferGuard(shrinkLimit: config.shrinkLimit, allowSerialDecrease: config.allowSerialDecrease,
-                                   acceptShrinkOnce: config.acceptNext)
-        if let problem = guards.problem {
-            logger.error("bad guard settings; using defaults", metadata: meta(["reason": "\(problem)"]))
-            guards = TransferGuard(acceptShrinkOnce: config.acceptNext)
-        }
-        let update = ZoneUpdate(keys: keys, policy: config.signingPolicy, guards: guards, serialPolicy: config.signedSerialPolicy)
+        let guards = Self.guards(for: config, logger: logger)
+        var update = ZoneUpdate(keys: keys, policy: config.signingPolicy, guards: guards, serialPolicy: config.signedSerialPolicy)
+        update.anchors = zoneKeys.anchors
+        update.insecure = zoneKeys.isInsecure
         let unixNow = now()
         let transferred = clock.now
         let fullSigning = needsFullResign
@@ -331,10 +349,9 @@ actor ZoneWorker {
     }
 
     private func resign() async -> [ZoneCycle.Action] {
-        guard let current, let keys = try? loadKeys() else {
+        guard let current, let zoneKeys = try? zoneKeys(), let update = try? zoneUpdate(zoneKeys) else {
             return resignFinished(.failed(reason: "no signed version or keys to refresh"), change: nil)
         }
-        let update = ZoneUpdate(keys: keys, policy: config.signingPolicy, guards: TransferGuard(), serialPolicy: config.signedSerialPolicy)
         if needsFullResign { return resignInFull(update, current) }
         switch update.refresh(current, now: UInt32(truncatingIfNeeded: now())) {
         case .changed(let change):
@@ -381,21 +398,120 @@ actor ZoneWorker {
     }
 
     private func resignFinished(_ outcome: ZoneCycle.ResignOutcome, change: ZoneUpdate.Change?,
-                                extraEvents: [OperatorEvent] = []) -> [ZoneCycle.Action] {
+                                extraEvents: [OperatorEvent] = [], keyState: KeyCommit? = nil) -> [ZoneCycle.Action] {
         let actions = machine.event(.resignFinished(now: now(), outcome))
         let events = extraEvents + actions.compactMap { action -> OperatorEvent? in
             if case .alert(let alert) = action { return event(for: alert) }
             return nil
         }
-        if let change { commit(change, events: events) } else { commitState(events: events) }
+        if let change { commit(change, events: events, keyState: keyState) } else { commitState(events: events) }
         return actions.filter { if case .alert = $0 { return false } else { return true } }
+    }
+
+    /// A key lifecycle to store with a version, and the operator requests it took up.
+    struct KeyCommit {
+        var lifecycle: KeyLifecycle
+        var consumed: [Int64]
+    }
+
+    /// One key lifecycle step: operator requests, the rollover's next state, a parent check. A step that
+    /// changes what the keys do signs the zone again in full, verifies it (the DNSKEY/DS relation too)
+    /// and commits it with the lifecycle in one transaction; the worker keeps the advanced lifecycle only
+    /// when that commit succeeded, so the served zone and the stored step never disagree.
+    private func keyStep() async -> [ZoneCycle.Action] {
+        guard let current, let loaded = try? zoneKeys() else {
+            return resignFinished(.failed(reason: "no published version or keys"), change: nil)
+        }
+        var zoneKeys = loaded
+        let time = now()
+        let policy = config.keyPolicy
+        let facts = ZoneTTLFacts(zone: current.signed.zone)
+        var lifecycle = zoneKeys.lifecycle
+        var pending: [KeyLifecycle.Action] = []
+        var consumed: [Int64] = []
+        for queued in (try? store.keyRequests(zone: origin.text)) ?? [] {
+            consumed.append(queued.id)
+            if let refusal = lifecycle.refusal(of: queued.request, policy: policy) {
+                logger.warning("key request refused", metadata: meta(["request": "\(queued.request)", "by": "\(queued.by)", "reason": "\(refusal)"]))
+                continue
+            }
+            logger.notice("key request taken", metadata: meta(["request": "\(queued.request)", "by": "\(queued.by)"]))
+            pending += lifecycle.apply(queued.request, now: time, policy: policy, facts: facts)
+        }
+        pending += lifecycle.advance(now: time, policy: policy, facts: facts)
+        var resign = false
+        var notices: [KeyNotice] = []
+        while !pending.isEmpty {
+            switch pending.removeFirst() {
+            case .generate(let generation):
+                do {
+                    let made = try zoneKeys.generate(generation, store: store, now: time)
+                    logger.notice("keys generated", metadata: meta(["tags": "\(made.map(\.tag))", "reason": "\(generation.reason)"]))
+                    pending += lifecycle.begin(generation, keys: made, now: time, policy: policy, facts: facts)
+                } catch {
+                    logger.error("cannot make keys", metadata: meta(["reason": "\(error)"]))
+                    return resignFinished(.failed(reason: "key generation: \(error)"), change: nil) + retryKeys(at: time)
+                }
+            case .checkParent(let check):
+                let dnskeys = check.keys.compactMap { zoneKeys.key($0)?.dnskey }
+                let observation = await parentProbe.observe(zone: origin, check: check, keys: dnskeys, servers: config.parentServers,
+                                                            now: UInt32(truncatingIfNeeded: time))
+                logger.info("parent DS check", metadata: meta(["satisfied": "\(observation.satisfied)", "report": "\(observation.report)"]))
+                pending += lifecycle.parentChecked(observation, now: time, policy: policy, facts: facts)
+            case .resign:
+                resign = true
+            case .notice(let notice):
+                notices.append(notice)
+            }
+        }
+        let before = zoneKeys.lifecycle
+        zoneKeys.lifecycle = lifecycle
+        let events = notices.compactMap { $0.event(zone: origin, keys: zoneKeys, now: time) }
+        for notice in notices { logger.notice("key lifecycle", metadata: meta(["event": "\(notice)"])) }
+        var actions: [ZoneCycle.Action]
+        if resign {
+            let outcome: ZoneUpdate.Outcome
+            do { outcome = try zoneUpdate(zoneKeys).resignInFull(current, now: UInt32(truncatingIfNeeded: time)) } catch {
+                outcome = .signingFailed("keys: \(error)")
+            }
+            guard case .changed(let change) = outcome else {
+                let reason = if case .signingFailed(let why) = outcome { why } else { "nothing to sign" }
+                logger.error("key step not published; keeping the keys as they were", metadata: meta(["reason": "\(reason)"]))
+                keys = ZoneKeys(keeping: zoneKeys, lifecycle: before)
+                return resignFinished(.failed(reason: reason), change: nil) + retryKeys(at: time)
+            }
+            committed = false
+            actions = resignFinished(.done(published(change.signed, unsigned: change.unsigned)), change: change, extraEvents: events,
+                                     keyState: KeyCommit(lifecycle: lifecycle, consumed: consumed))
+            keys = committed ? zoneKeys : ZoneKeys(keeping: zoneKeys, lifecycle: before)
+        } else {
+            keys = ZoneKeys(keeping: zoneKeys, lifecycle: before)
+            if lifecycle != before || !consumed.isEmpty || !events.isEmpty {
+                do {
+                    try store.recordKeyLifecycle(zone: origin.text, lifecycle, consumed: consumed, events: events)
+                    keys = zoneKeys
+                } catch {
+                    logger.error("cannot store the key lifecycle", metadata: meta(["reason": "\(error)"]))
+                }
+            }
+            actions = resignFinished(.done(published(current.signed, unsigned: current.unsigned)), change: nil)
+        }
+        // Never ask again for a step at a time already past: a step that changed nothing would repeat.
+        let next = keysDeadline().map { max($0, time + 1) }
+        recordKeyMetrics()
+        return actions + machine.event(.keysDue(now: now(), at: next))
+    }
+
+    /// After a failed key step: try again in a minute.
+    private func retryKeys(at time: Int64) -> [ZoneCycle.Action] {
+        machine.event(.keysDue(now: now(), at: time + 60))
     }
 
     // MARK: Store and serve
 
     /// Stores `change` with the state and events in one transaction, then serves it and tells the
     /// downstream secondaries. When the store refuses, nothing is served and the next poll retries.
-    private func commit(_ change: ZoneUpdate.Change, events: [OperatorEvent]) {
+    private func commit(_ change: ZoneUpdate.Change, events: [OperatorEvent], keyState: KeyCommit? = nil) {
         var newState = state
         newState.unsignedSerial = change.unsigned.serial?.rawValue
         newState.signedSerial = change.signed.zone.serial?.rawValue
@@ -405,7 +521,8 @@ actor ZoneWorker {
         do {
             try store.publish(zone: origin.text, unsigned: change.unsigned, unsignedChanges: change.unsignedDiff,
                               signed: change.signed.zone, signedChanges: change.signedDiff, state: newState, events: events,
-                              consumeAcceptNext: change.usedOverride)
+                              consumeAcceptNext: change.usedOverride, keyLifecycle: keyState?.lifecycle,
+                              consumedKeyRequests: keyState?.consumed ?? [])
         } catch {
             logger.critical("cannot store the new version; keeping the old one", metadata: meta(["reason": "\(error)"]))
             state.lastPollResult = "not stored: \(error)"
@@ -469,27 +586,59 @@ actor ZoneWorker {
         throw SignerError.transferFailed(errors.joined(separator: "; "))
     }
 
-    /// The zone's keys from the store; on the first signing (none stored) new ones, stored before use.
-    private func loadKeys(generating: Bool = false) throws -> ZoneKeySet {
-        if let keySet { return keySet }
-        var keys = try store.keys(zone: origin.text)
-        if keys.isEmpty {
-            guard generating else { throw SignerError.noKeys }
-            keys = try config.keyFlagsToGenerate.map { flags in try SigningKey.generate(algorithm: config.algorithm, flags: flags) }
-            try store.storeKeys(zone: origin.text, keys: keys, now: Date(timeIntervalSince1970: TimeInterval(now())))
-            let set = try ZoneKeySet(zone: origin, keys: keys)
-            logger.notice("keys generated", metadata: meta(["tags": "\(keys.map(\.keyTag))"]))
-            let ds = try set.keySigningKeys.map { "\(ResourceRecord(name: origin, ttl: 3600, rdata: .ds(try $0.dnskey.ds(owner: origin))))" }
-            commitState(events: [OperatorEvent(
-                kind: .keyActionNeeded, severity: .warning, zone: origin.text, time: now(),
-                summary: "\(origin.text): new keys; give the registrar this DS record: \(ds.joined(separator: " / "))",
-                details: ["ds": ds.joined(separator: "\n"), "keyTags": keys.map { "\($0.keyTag)" }.joined(separator: ",")])])
-            keySet = set
-            return set
+    /// The zone's keys, loaded once.
+    private func zoneKeys() throws -> ZoneKeys {
+        if let keys { return keys }
+        let loaded = try ZoneKeys.load(store, config: config)
+        keys = loaded
+        return loaded
+    }
+
+    /// A refresh or key-step update signed with the lifecycle's keys.
+    private func zoneUpdate(_ zoneKeys: ZoneKeys) throws -> ZoneUpdate {
+        var update = ZoneUpdate(keys: try zoneKeys.keySet(), policy: config.signingPolicy, guards: TransferGuard(),
+                                serialPolicy: config.signedSerialPolicy)
+        update.anchors = zoneKeys.anchors
+        update.insecure = zoneKeys.isInsecure
+        return update
+    }
+
+    /// Before the first signing: the lifecycle's first keys (or none, for a zone to be served insecure),
+    /// made and stored with their lifecycle and the registrar's DS before anything is signed with them.
+    private func firstKeysIfNeeded() throws -> ZoneKeys {
+        var zoneKeys = try zoneKeys()
+        guard current == nil else { return zoneKeys }
+        let time = now()
+        var lifecycle = zoneKeys.lifecycle
+        var events: [OperatorEvent] = []
+        for action in lifecycle.advance(now: time, policy: config.keyPolicy, facts: ZoneTTLFacts(dnskeyTTL: 0, maxZoneTTL: 0)) {
+            guard case .generate(let generation) = action, generation.rollover == nil else { continue }
+            let made = try zoneKeys.generate(generation, store: store, now: time)
+            for case .notice(let notice) in lifecycle.begin(generation, keys: made, now: time, policy: config.keyPolicy,
+                                                            facts: ZoneTTLFacts(dnskeyTTL: 0, maxZoneTTL: 0)) {
+                zoneKeys.lifecycle = lifecycle
+                if let event = notice.event(zone: origin, keys: zoneKeys, now: time) { events.append(event) }
+            }
+            logger.notice("keys generated", metadata: meta(["tags": "\(made.map(\.tag))"]))
         }
-        let set = try ZoneKeySet(zone: origin, keys: keys)
-        keySet = set
-        return set
+        if lifecycle != zoneKeys.lifecycle || !events.isEmpty {
+            try store.recordKeyLifecycle(zone: origin.text, lifecycle, consumed: [], events: events)
+        }
+        zoneKeys.lifecycle = lifecycle
+        keys = zoneKeys
+        recordKeyMetrics()
+        return zoneKeys
+    }
+
+    private func recordKeyMetrics() {
+        guard let keys else { return }
+        KeyMetrics.record(zone: origin.text, lifecycle: keys.lifecycle, nextEvent: keysDeadline())
+    }
+
+    /// When the key lifecycle next needs a step.
+    private func keysDeadline() -> Int64? {
+        guard let keys, let current else { return nil }
+        return keys.lifecycle.nextDeadline(policy: config.keyPolicy, facts: ZoneTTLFacts(zone: current.signed.zone))
     }
 
     // MARK: Facts and events
@@ -564,12 +713,16 @@ enum SignerError: Error, CustomStringConvertible {
     case unknownTSIGKey(String)
     case transferFailed(String)
     case noKeys
+    case keyGeneration(String)
+    case parentUnverifiable(String)
 
     var description: String {
         switch self {
         case .unknownTSIGKey(let name): "TSIG key \(name) is not in the store (dns-signer tsig add)"
         case .transferFailed(let reasons): "no primary gave a complete transfer: \(reasons)"
         case .noKeys: "the zone has no keys yet"
+        case .keyGeneration(let reason): "cannot make keys: \(reason)"
+        case .parentUnverifiable(let reason): reason
         }
     }
 }

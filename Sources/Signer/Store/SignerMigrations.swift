@@ -107,6 +107,8 @@ enum SignerMigrations {
                 """)
         }
         Outbox.registerMigrations(&migrator)
+        registerKeysMigration(&migrator)
+        registerGuardsMigration(&migrator)
         return migrator
     }
 }

@@ -23,7 +23,8 @@ extension SignerStore {
     /// transaction, for a publish that used it.
     func publish(
         zone name: String, unsigned: Zone, unsignedChanges: ZoneDiff?, signed: Zone, signedChanges: ZoneDiff?,
-        state: ZoneState, events: [OperatorEvent], consumeAcceptNext: Bool = false
+        state: ZoneState, events: [OperatorEvent], consumeAcceptNext: Bool = false,
+        keyLifecycle: KeyLifecycle? = nil, consumedKeyRequests: [Int64] = []
     ) throws {
         let origin = try SignerStore.zoneName(name)
         for (copy, zone) in [("unsigned", unsigned), ("signed", signed)] where zone.origin != origin {
@@ -38,6 +39,9 @@ extension SignerStore {
             try SignerStore.write(unsignedRows, table: "unsigned_nodes", zoneID: id, db)
             try SignerStore.write(signedRows, table: "signed_nodes", zoneID: id, db)
             try SignerStore.writeState(state, zoneID: id, db)
+            if let keyLifecycle {
+                try SignerStore.writeKeyLifecycle(keyLifecycle, consumed: consumedKeyRequests, zoneID: id, db)
+            }
             if consumeAcceptNext {
                 try db.execute(sql: "UPDATE zones SET accept_next = 0 WHERE id = ?", arguments: [id])
             }

@@ -29,14 +29,26 @@ struct SignerZoneChanges: Sendable, Equatable {
     /// `.nsec` turns opt-out off too.
     var denial: SignerZoneConfig.Denial?
     var optOut: Bool?
-    /// Only while the zone has no keys (before its first signing).
+    /// On a signed zone: starts a key-set (algorithm) rollover.
     var algorithm: DNSSECAlgorithm?
-    /// Only while the zone has no keys (before its first signing).
+    /// On a signed zone: starts a key-set rollover to a CSK or to a KSK and a ZSK.
     var csk: Bool?
+    /// `.some(nil)`: no automatic rollover.
+    var zskLifetime: Int64??
+    var kskLifetime: Int64??
+    var propagationDelay: Int64?
+    /// `.some(nil)`: read the TTL from the parent.
+    var parentDSTTL: Int64??
+    /// Replaces the list; empty: find the parent's servers through the resolver.
+    var parentServers: [ListenAddress]?
+    var dsCheckInterval: Int64?
+    var unsigned: Bool?
     var shrinkLimit: Double?
     var allowSerialDecrease: Bool?
     var signedSerialPolicy: SignerZoneConfig.SignedSerialPolicy?
     var expireAction: SignerZoneConfig.ExpireAction?
+    var growthLimit: Double?
+    var growthMinRRsets: Int?
 
     var isEmpty: Bool { self == SignerZoneChanges() }
 
@@ -57,10 +69,19 @@ struct SignerZoneChanges: Sendable, Equatable {
         if let optOut { config.optOut = optOut }
         if let algorithm { config.algorithm = algorithm }
         if let csk { config.csk = csk }
+        if let zskLifetime { config.zskLifetime = zskLifetime }
+        if let kskLifetime { config.kskLifetime = kskLifetime }
+        if let propagationDelay { config.propagationDelay = propagationDelay }
+        if let parentDSTTL { config.parentDSTTL = parentDSTTL }
+        if let parentServers { config.parentServers = parentServers }
+        if let dsCheckInterval { config.dsCheckInterval = dsCheckInterval }
+        if let unsigned { config.unsigned = unsigned }
         if let shrinkLimit { config.shrinkLimit = shrinkLimit }
         if let allowSerialDecrease { config.allowSerialDecrease = allowSerialDecrease }
         if let signedSerialPolicy { config.signedSerialPolicy = signedSerialPolicy }
         if let expireAction { config.expireAction = expireAction }
+        if let growthLimit { config.growthLimit = growthLimit }
+        if let growthMinRRsets { config.growthMinRRsets = growthMinRRsets }
         return config
     }
 }
@@ -94,6 +115,8 @@ extension SignerStore {
                     SignerStore.timestamp(now), SignerStore.timestamp(now),
                 ])
             let id = db.lastInsertedRowID
+            try SignerStore.writeGuardSettings(config, zoneID: id, db)
+            try SignerStore.writeKeySettings(config, zoneID: id, db)
             try db.execute(sql: "INSERT INTO zone_state (zone_id) VALUES (?)", arguments: [id])
             try SignerStore.touch(zoneID: nil, now: now, db)
         }
@@ -129,18 +152,6 @@ extension SignerStore {
             let config = checked.applied(to: old.config)
             if let keyName = config.tsigKeyName, keyName != old.config.tsigKeyName { try SignerStore.requireKey(db, keyName, zone: zone) }
             try SignerStore.check(config, zone: zone)
-            if config.algorithm != old.config.algorithm || config.csk != old.config.csk {
-                let keys = try SignerStore.keyInfo(db, zoneID: id)
-                if !keys.isEmpty {
-                    let held = keys.map { "\($0.role) \($0.keyTag) (\($0.algorithmName))" }.joined(separator: ", ")
-                    let field = config.algorithm != old.config.algorithm
-                        ? "algorithm \(old.config.algorithm.mnemonic) → \(config.algorithm.mnemonic)"
-                        : "key roles " + (old.config.csk ? "CSK → KSK + ZSK" : "KSK + ZSK → CSK")
-                    throw SignerStoreError(.invalidArgument, zone: zone, field: field,
-                        reason: "the zone already has keys (\(held)); key and algorithm rollovers are not supported yet, "
-                            + "so the keys and their algorithm stay as they are")
-                }
-            }
             guard config != old.config else { return (old.config, old) }
             try db.execute(
                 sql: """
@@ -153,6 +164,8 @@ extension SignerStore {
                     config.denial.rawValue, config.optOut, Int(config.algorithm.rawValue), config.csk, config.shrinkLimit,
                     config.allowSerialDecrease, config.signedSerialPolicy.rawValue, config.expireAction.rawValue, id,
                 ])
+            try SignerStore.writeGuardSettings(config, zoneID: id, db)
+            try SignerStore.writeKeySettings(config, zoneID: id, db)
             try SignerStore.touch(zoneID: id, now: now, db)
             guard let updated = try Row.fetchOne(db, sql: "SELECT * FROM zones WHERE id = ?", arguments: [id]) else {
                 throw SignerStoreError(.corrupt, zone: zone, reason: "the zone's row vanished while it was updated")
@@ -198,7 +211,8 @@ extension SignerStore {
         }
     }
 
-    /// Sets or clears the one-shot override of the shrink guard (`zone accept-next`).
+    /// Sets or clears the one-shot override of the policy guards without saying who (`requestAcceptNext`
+    /// is `zone accept-next`).
     func setAcceptNext(_ name: String, _ accept: Bool, now: Date = Date()) throws {
         try setFlag(name, column: "accept_next", accept, now: now, isConfigChange: true)
     }
@@ -242,6 +256,8 @@ extension SignerStore {
         if config.optOut && config.denial != .nsec3 {
             throw SignerStoreError(.invalidArgument, zone: zone, field: "opt-out", reason: "opt-out needs NSEC3 (--nsec3)")
         }
+        try checkGuards(config, zone: zone)
+        try checkKeySettings(config, zone: zone)
     }
 
     /// The primaries with canonical address text; refuses an empty list, host names and port 0.
@@ -296,6 +312,8 @@ extension SignerStore {
         config.signedSerialPolicy = serialPolicy
         config.expireAction = expireAction
         config.refreshRequested = row["refresh_requested"]
+        readGuardSettings(row, into: &config)
+        try readKeySettings(row, into: &config)
         return StoredZone(config: config, createdAt: row["created_at"], updatedAt: row["updated_at"], version: row["version"])
     }
 }

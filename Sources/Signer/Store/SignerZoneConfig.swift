@@ -23,12 +23,42 @@ struct SignerZoneConfig: Sendable, Equatable {
     var shrinkLimit: Double = 0.5
     /// Accept a serial lower than ours (RFC 1982) instead of refusing the transfer.
     var allowSerialDecrease: Bool = false
-    /// One-shot override of the shrink guard (`zone accept-next`), cleared when used.
+    /// One-shot override of the policy guards: serial decrease, shrink, growth (`zone accept-next`),
+    /// cleared when used.
     var acceptNext: Bool = false
     var signedSerialPolicy: SignedSerialPolicy = .unixtime
     var expireAction: ExpireAction = .servfail
     /// `zone refresh` asked for a poll now; the daemon clears it.
     var refreshRequested: Bool = false
+    // Growth guard and who asked for the pending accept-next (migration signer-v3-guards).
+    /// A transfer with more than this many times the current RRsets and more than `growthMinRRsets`
+    /// RRsets added is refused (`TransferGuard.growthLimit` says why both); 0: no growth guard.
+    var growthLimit: Double = TransferGuard.defaultGrowthLimit
+    var growthMinRRsets: Int = TransferGuard.defaultGrowthMinRRsets
+    /// The OS user who ran `zone accept-next`, and when (seconds since 1970), while it is pending.
+    var acceptNextBy: String? = nil
+    var acceptNextAt: Int64? = nil
+
+    // Key lifecycle settings (migration signer-v2-keys); `keyPolicy` gathers them.
+    /// Automatic ZSK rollover after this long in use; nil: never.
+    var zskLifetime: Int64? = KeyPolicy.defaultZSKLifetime
+    /// Automatic KSK/CSK rollover; nil (default): operator-started only.
+    var kskLifetime: Int64? = nil
+    var propagationDelay: Int64 = 3600
+    /// Override of the parent's DS TTL.
+    var parentDSTTL: Int64? = nil
+    /// The parent's servers to check for our DS; empty: found through the parent resolvers.
+    var parentServers: [ListenAddress] = []
+    var dsCheckInterval: Int64 = 600
+    /// Serve the zone insecure (going there through CDS DELETE when it is signed).
+    var unsigned = false
+
+    /// What the key lifecycle aims for and how long it waits.
+    var keyPolicy: KeyPolicy {
+        KeyPolicy(algorithm: algorithm, csk: csk, zskLifetime: zskLifetime, kskLifetime: kskLifetime,
+                  propagationDelay: propagationDelay, parentDSTTL: parentDSTTL, dsCheckInterval: dsCheckInterval,
+                  unsigned: unsigned)
+    }
 
     enum Denial: String, Sendable, Equatable, Codable, CaseIterable {
         case nsec
