@@ -168,6 +168,7 @@ struct KeyRolloverChainTests {
         Self.expectParentDS(chain, is: [newKSK])
         let changes = chain.registrar.changes
         #expect(!changes.isEmpty, "the registrar never changed the DS")
+        Thread.sleep(forTimeInterval: 3)
 
         // Double-KSK, seen from outside: the old KSK left the DNSKEY set only after the parent had served the
         // new DS for a DS TTL.
@@ -213,6 +214,7 @@ struct KeyRolloverChainTests {
         #expect(newKSKs.count == 1, "one KSK (or CSK) after the rollover: \(Key.describe(served.value))")
         Self.expectParentDS(chain, is: newKSKs)
         #expect(chain.servedParentDS().allSatisfy { $0.algorithm == 15 }, "the parent's DS: \(DSRecord.describe(chain.servedParentDS()))")
+        Thread.sleep(forTimeInterval: 3)
 
         // RFC 6781 §4.1.4, seen from outside: signatures of the new algorithm before its DNSKEY, and the old
         // DNSKEYs kept until the parent had dropped the old algorithm's DS for a DS TTL.

@@ -677,6 +677,11 @@ struct KeysStatus: Decodable, Sendable {
     /// Keys of `role` (KSK, ZSK, CSK) that are not removed.
     func live(_ role: String) -> [Entry] { keys.filter { $0.role.uppercased() == role && !$0.isRemoved } }
 
+    /// The summary without the countdowns ("(in 3s)", "(2s ago)") that change every second.
+    var steadySummary: String {
+        summary.replacingOccurrences(of: #" ?\((in \d+s|\d+s ago)\)"#, with: "", options: .regularExpression)
+    }
+
     var summary: String {
         let keyText = keys.filter { !$0.isRemoved }.map { "\($0.keyTag) \($0.role) alg\($0.algorithm) \($0.state)" }.joined(separator: ", ")
         let roll = rollover.map { "rollover \($0.kind) at \"\($0.step)\"" + ($0.reason.map { " (\($0))" } ?? "") } ?? "no rollover"
@@ -999,7 +1004,7 @@ extension RolloverChain {
             if last?.keys != sample.keys { chain.note("signer DNSKEY: \(Key.describe(sample.keys)) (signed by \(sample.dnskeySignatureTags))") }
             if last?.wwwSignatureTags != sample.wwwSignatureTags { chain.note("signer www A signed by \(sample.wwwSignatureTags)") }
             if last?.cds != sample.cds { chain.note("signer CDS: \(DSRecord.describe(sample.cds))") }
-            if let status = sample.status, last?.status?.summary != status.summary { chain.note("keys status: \(status.summary)") }
+            if let status = sample.status, last?.status?.steadySummary != status.steadySummary { chain.note("keys status: \(status.summary)") }
         }
 
         /// The first sample at or after `after` where `condition` holds (the signer answering).

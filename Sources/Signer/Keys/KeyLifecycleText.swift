@@ -7,11 +7,13 @@ enum KeyLifecycleText {
             if lifecycle.insecure { return "the zone is served without DNSSEC" }
             if lifecycle.requestedRoll != nil { return "a \(lifecycle.requestedRoll!.rawValue) rollover was requested" }
             guard let next = lifecycle.nextDeadline(policy: policy, facts: facts) else { return "nothing scheduled" }
-            let key = lifecycle.liveKeys.min { lhs, rhs in
-                (lhs.activeSince ?? lhs.created) + (lhs.role == .zsk ? policy.zskLifetime ?? .max : policy.kskLifetime ?? .max)
-                    < (rhs.activeSince ?? rhs.created) + (rhs.role == .zsk ? policy.zskLifetime ?? .max : policy.kskLifetime ?? .max)
+            // The key whose lifetime ends first (keys without a lifetime never do).
+            func end(_ key: ManagedKey) -> Int64 {
+                guard let lifetime = key.role == .zsk ? policy.zskLifetime : policy.kskLifetime else { return .max }
+                return (key.activeSince ?? key.created) + lifetime
             }
-            return "\(key?.summary ?? "a key") reaches its lifetime at \(next): a \(key?.role.rawValue ?? "") rollover starts"
+            let key = lifecycle.liveKeys.min { end($0) < end($1) }
+            return "\(key?.summary ?? "a key") reaches its lifetime at \(SignerStoreOptions.time(next)): a \(key?.role.rawValue ?? "") rollover starts"
         }
         let step = rollover.currentStep
         var parts: [String] = []
