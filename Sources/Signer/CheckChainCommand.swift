@@ -126,7 +126,7 @@ struct CheckChainCommand: AsyncParsableCommand {
                 throw SignerOptions.Failure("\(path): no signer database there (give --db, or the keys with --keys/--dnskey/--from-server)")
             }
             do {
-                found = try SignerStore(path: path).keys(zone: origin.text).map(\.dnskey)
+                found = try SignerStore(path: path).liveKeys(zone: origin.text).map(\.dnskey)
             } catch {
                 throw SignerOptions.Failure("\(error)")
             }

@@ -33,7 +33,7 @@ struct KeysCommand: ParsableCommand {
 
     /// The zone's keys from the store; refuses (exit status 1) when there are none yet.
     static func storedKeys(_ store: SignerStoreOptions, _ origin: DomainName) throws -> [SigningKey] {
-        let keys = try store.open().keys(zone: origin.text)
+        let keys = try store.open().liveKeys(zone: origin.text)
         guard !keys.isEmpty else { throw SignerOptions.Failure(noKeys(origin)) }
         return keys
     }

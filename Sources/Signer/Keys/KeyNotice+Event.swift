@@ -11,6 +11,13 @@ extension KeyNotice {
             refs.map { ref in keys.lifecycle.keys.first { KeyLifecycle.ref($0) == ref }?.summary ?? "key \(ref.tag)" }
                 .joined(separator: ", ")
         }
+        /// The DS records alone, one per line (the `ds` detail, as `dns-signer ds` prints them).
+        func dsRecords(_ refs: [Rollover.KeyRef]) -> String {
+            refs.compactMap { ref -> String? in
+                guard let key = keys.key(ref), let ds = try? key.dnskey.ds(owner: origin, digestType: .sha256) else { return nil }
+                return ResourceRecord(name: origin, ttl: 3600, rdata: .ds(ds)).description
+            }.joined(separator: "\n")
+        }
         func dsText(_ refs: [Rollover.KeyRef]) -> String {
             refs.compactMap { ref -> String? in
                 guard let key = keys.key(ref), let ds = try? key.dnskey.ds(owner: origin, digestType: .sha256) else { return nil }
@@ -22,7 +29,7 @@ extension KeyNotice {
             return OperatorEvent(
                 kind: .keyActionNeeded, severity: .warning, zone: zone, time: now,
                 summary: "\(zone): new keys (\(names(ksks))); give the registrar this DS record to secure the zone:\n\(dsText(ksks))",
-                details: ["action": "add-ds", "add": dsText(ksks), "keyTags": ksks.map { "\($0.tag)" }.joined(separator: ","),
+                details: ["action": "add-ds", "add": dsText(ksks), "ds": dsRecords(ksks), "keyTags": ksks.map { "\($0.tag)" }.joined(separator: ","),
                           "deadline": "none: the zone is served signed, and insecure for validators until the DS is at the parent"])
         case let .started(kind, old, new, reason):
             return OperatorEvent(
@@ -36,7 +43,7 @@ extension KeyNotice {
                 kind: .keyActionNeeded, severity: .warning, zone: zone, time: now,
                 summary: "\(zone): replace the DS at the registrar. Add:\n\(dsText(new))\n\nthen remove the DS of \(names(old)):\n\(dsText(old))\n\n"
                     + "Until the new DS is at every parent server the old key stays in service and the zone stays valid; no deadline. \(parentNote)",
-                details: ["action": "replace-ds", "add": dsText(new), "remove": dsText(old),
+                details: ["action": "replace-ds", "add": dsText(new), "remove": dsText(old), "ds": dsRecords(new), "removeDS": dsRecords(old),
                           "keyTags": new.map { "\($0.tag)" }.joined(separator: ","),
                           "deadline": "none: the rollover waits, with both keys in service, until the parent publishes the new DS"])
         case .removeDS(let old):
@@ -44,7 +51,7 @@ extension KeyNotice {
                 kind: .keyActionNeeded, severity: .warning, zone: zone, time: now,
                 summary: "\(zone): going insecure: remove every DS of the zone at the registrar (CDS/CDNSKEY DELETE are published). Remove:\n\(dsText(old))\n\n"
                     + "The zone stays signed until the DS is gone from every parent server and from caches; no deadline.",
-                details: ["action": "remove-ds", "remove": dsText(old), "keyTags": old.map { "\($0.tag)" }.joined(separator: ","),
+                details: ["action": "remove-ds", "remove": dsText(old), "removeDS": dsRecords(old), "keyTags": old.map { "\($0.tag)" }.joined(separator: ","),
                           "deadline": "none: the zone stays signed until the DS is gone"])
         case .stepStarted:
             return nil

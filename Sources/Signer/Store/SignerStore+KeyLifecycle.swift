@@ -60,6 +60,16 @@ extension SignerStore {
         if !events.isEmpty { outboxSignal.eventsCommitted() }
     }
 
+    /// The keys in the zone now: every stored key the lifecycle has not removed (a zone signed before
+    /// lifecycles existed: every stored key). For `dnskey`, `ds` and `check-chain`, which must not offer
+    /// a rolled-out key's DS.
+    func liveKeys(zone name: String) throws -> [SigningKey] {
+        let stored = try keys(zone: name)
+        guard let lifecycle = try keyLifecycle(zone: name) else { return stored }
+        let live = Set(lifecycle.liveKeys.map(KeyLifecycle.ref))
+        return stored.filter { live.contains(Rollover.KeyRef(tag: $0.keyTag, algorithm: $0.algorithm.rawValue)) }
+    }
+
     // MARK: Requests
 
     /// Queues `request` for the daemon after checking it against the stored lifecycle (the daemon checks
