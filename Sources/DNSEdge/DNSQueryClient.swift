@@ -29,8 +29,8 @@ public struct DNSQueryClient: Sendable {
 
     /// Asks `server` for `name`/`type`. `recursionDesired` false asks an authoritative server about its
     /// own data; true asks a resolver to go and find out.
-    public func query(_ name: DomainName, type: RecordType, server: ListenAddress, recursionDesired: Bool = false,
-                      dnssecOK: Bool = false) async -> Outcome {
+    public func query(_ name: DomainName, type: RecordType, dnsClass: DNSClass = .IN, server: ListenAddress,
+                      recursionDesired: Bool = false, dnssecOK: Bool = false) async -> Outcome {
         let address: SocketAddress
         do { address = try SocketAddress(ipAddress: server.host, port: server.port) } catch {
             return .failed("\(server.host) is not an IP address")
@@ -41,7 +41,7 @@ public struct DNSQueryClient: Sendable {
         for _ in 0..<max(1, attempts) {
             if Task.isCancelled { return .failed("cancelled") }
             let id = UInt16.random(in: .min ... .max)
-            let query = Message.query(name: name, type: type, id: id, recursionDesired: recursionDesired,
+            let query = Message.query(name: name, type: type, dnsClass: dnsClass, id: id, recursionDesired: recursionDesired,
                                       do: dnssecOK, udpPayloadSize: udpPayloadSize)
             var exchange = await exchanger.exchangeUDP(query, to: address)
             if case .answer(let message) = exchange, message.flags.tc {

@@ -2,7 +2,8 @@ import ArgumentParser
 import DNSCore
 import DNSEdge
 
-/// The key lifecycle's settings, shared by `zone add` and `zone set` (only those given change).
+/// The key lifecycle's and the poll mode's settings, shared by `zone add` and `zone set` (only those
+/// given change).
 struct KeyPolicyOptions: ParsableArguments {
     @Option(name: .customLong("zsk-lifetime"), help: "Roll the ZSK automatically after this long in use: 30d, 90d, 12h, or none (default 90d).")
     var zskLifetime: String?
@@ -23,8 +24,20 @@ struct KeyPolicyOptions: ParsableArguments {
     @Flag(name: .long, help: "Sign the zone again after --unsigned (new keys, a new DS for the registrar).")
     var signed = false
 
+    @Option(name: .customLong("poll-mode"), help: "How polls notice changes: serial (an SOA query; a transfer when the serial moved, on NOTIFY, or at the content check), content (a full transfer compared by content every poll, for primaries that change content without raising the serial, as PowerDNS expanding ALIAS), or auto (default: content for PowerDNS, serial otherwise).")
+    var pollMode: String?
+    @Option(name: .customLong("content-check"), help: "In serial mode, a full transfer compared by content at least this often (default 1h).")
+    var contentCheck: String?
+
     func apply(to changes: inout SignerZoneChanges, zone: String) throws {
         let parse = ZoneCommand.SettingsParser(zone: zone)
+        if let pollMode {
+            guard let mode = SignerZoneConfig.PollMode(rawValue: pollMode) else {
+                throw parse.bad("--poll-mode \(pollMode)", "use auto, serial or content")
+            }
+            changes.pollMode = mode
+        }
+        if let contentCheck { changes.contentCheckSeconds = try Self.duration(contentCheck, "--content-check", parse, zero: false) }
         if let zskLifetime { changes.zskLifetime = .some(try Self.lifetime(zskLifetime, "--zsk-lifetime", parse)) }
         if let kskLifetime { changes.kskLifetime = .some(try Self.lifetime(kskLifetime, "--ksk-lifetime", parse)) }
         if let propagationDelay { changes.propagationDelay = try Self.duration(propagationDelay, "--propagation-delay", parse, zero: true) }

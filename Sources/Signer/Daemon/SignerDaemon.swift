@@ -68,7 +68,7 @@ actor SignerDaemon {
     }
 
     func stop() {
-        for (_, entry) in workers { entry.loop.cancel() }
+        for (_, entry) in workers { entry.loop.cancel(); entry.worker.wakeup.wake() }
         workers.removeAll()
     }
 
@@ -106,10 +106,12 @@ actor SignerDaemon {
             let worker = ZoneWorker(config: config, store: store, served: served, transfers: transfers,
                                     downstream: downstream, logger: logger, parentProbe: parentProbe, now: now)
             await worker.start()
+            // Each zone sleeps until its own next deadline (or a wake-up): a signer with nothing to do
+            // does nothing, however many zones it holds.
             let loop = Task {
                 while !Task.isCancelled {
                     await worker.tick()
-                    try? await Task.sleep(for: .milliseconds(250))
+                    await worker.wakeup.wait(seconds: await worker.secondsToNextDeadline())
                 }
             }
             workers[origin] = (worker, loop)

@@ -43,6 +43,14 @@ actor ZoneWorker {
     private var pendingTiming: ZoneCycle.Settings?
     /// New primaries or TSIG key: poll at the next tick.
     private var pollAsked = false
+    /// A NOTIFY or `zone refresh` asked for a transfer, whatever the primary's serial says.
+    var transferAsked = true
+    /// When the zone was last transferred in full (content checked); nil: not since the start.
+    var lastContentCheck: Int64?
+    /// The poll mode `auto` settled on.
+    var detectedMode: SignerZoneConfig.PollMode?
+    /// Cuts the loop's sleep short when something arrives before the next deadline.
+    nonisolated let wakeup = WakeupSignal()
 
     init(config: SignerZoneConfig, store: SignerStore, served: ServedZones, transfers: AXFRClient,
          downstream: DownstreamNotifier, logger: Logger, parentProbe: ParentDSProbe,
@@ -127,9 +135,20 @@ actor ZoneWorker {
         await execute(actions)
     }
 
+    /// Seconds the loop may sleep before the next `tick`: until the cycle's next deadline (a poll, a
+    /// re-signing, expiry, a key step), at once when a settings change waits for a tick. At least a
+    /// quarter second (a deadline that passed while a cycle ran in another task is taken at the next
+    /// tick), at most an hour.
+    func secondsToNextDeadline() -> Double {
+        if pendingTiming != nil || pollAsked || keysAsked || (needsFullResign && !fullResignAsked && current != nil) { return 0 }
+        let remaining = Double(machine.nextDeadline) - Date().timeIntervalSince1970
+        return min(3600, max(0.25, remaining + 0.01))
+    }
+
     /// NOTIFY from the primary, or `zone refresh`: poll now (or right after the cycle running).
     func notified() async {
         guard started else { return }
+        transferAsked = true
         await execute(machine.event(.notified(now: now())))
     }
 
@@ -140,9 +159,15 @@ actor ZoneWorker {
         let old = config
         config = new
         if Self.settings(new) != Self.settings(old) { pendingTiming = Self.settings(new) }
-        if new.primaries != old.primaries || new.tsigKeyName != old.tsigKeyName { pollAsked = true }
+        if new.primaries != old.primaries || new.tsigKeyName != old.tsigKeyName {
+            pollAsked = true
+            transferAsked = true
+            detectedMode = nil
+        }
+        if new.pollMode != old.pollMode { detectedMode = nil }
         // A changed key policy may start a rollover; an operator's key request raised the version too.
         keysAsked = true
+        wakeup.wake()
         if new.signingPolicy.denial != old.signingPolicy.denial {
             needsFullResign = current.map { !ZoneUpdate.deniesExistence($0.signed.zone, as: new.signingPolicy) } ?? false
             fullResignAsked = false
@@ -238,12 +263,19 @@ actor ZoneWorker {
             config.refreshRequested = false
         }
         state.lastPollAt = startedAt
+        if let current, let serial = await unchangedSerial(current) {
+            state.lastSuccessAt = now()
+            state.lastPollResult = "unchanged (SOA serial \(serial); serial polling, content check every \(SignerStoreOptions.duration(config.contentCheckSeconds)))"
+            return finishPoll(.unchanged(published(current.signed, unsigned: current.unsigned)), change: nil)
+        }
+        transferAsked = false
         let transfer: Zone
         let contentHash: [UInt8]
         let records: [ResourceRecord]
         var knownDiff: ZoneDiff?
         do {
             let result = try await fetch()
+            lastContentCheck = now()
             contentHash = result.contentHash
             // The same bytes as the version we serve: nothing to build, compare or sign.
             if let current, contentHash == state.unsignedHash {

@@ -1,7 +1,7 @@
 import GRDB
 
 extension SignerMigrations {
-    /// Key lifecycles (issue 13): each zone's key policy as columns of `zones`, the lifecycle machine of
+    /// Key lifecycles (issue 13) and poll modes (issue 15): each zone's key policy and poll mode as columns of `zones`, the lifecycle machine of
     /// each zone as one JSON document written in the same transaction as the signed version it produced,
     /// and the operator's key requests (`keys roll`, `ds-seen`, `ds-gone`) waiting for the daemon.
     static func registerKeysMigration(_ migrator: inout DatabaseMigrator) {
@@ -14,6 +14,9 @@ extension SignerMigrations {
                 ALTER TABLE zones ADD COLUMN parent_servers TEXT NOT NULL DEFAULT '';
                 ALTER TABLE zones ADD COLUMN ds_check_interval INTEGER NOT NULL DEFAULT 600 CHECK (ds_check_interval > 0);
                 ALTER TABLE zones ADD COLUMN unsigned INTEGER NOT NULL DEFAULT 0 CHECK (unsigned IN (0, 1));
+                -- How polls find out about changes (issue 15): an SOA query, or a full transfer compared by content.
+                ALTER TABLE zones ADD COLUMN poll_mode TEXT NOT NULL DEFAULT 'auto' CHECK (poll_mode IN ('auto', 'serial', 'content'));
+                ALTER TABLE zones ADD COLUMN content_check INTEGER NOT NULL DEFAULT 3600 CHECK (content_check > 0);
                 CREATE TABLE key_lifecycle (
                     zone_id INTEGER PRIMARY KEY REFERENCES zones(id) ON DELETE CASCADE,
                     document TEXT NOT NULL

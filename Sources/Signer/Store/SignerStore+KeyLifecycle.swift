@@ -122,11 +122,11 @@ extension SignerStore {
         try db.execute(
             sql: """
                 UPDATE zones SET zsk_lifetime = ?, ksk_lifetime = ?, propagation_delay = ?, parent_ds_ttl = ?,
-                    parent_servers = ?, ds_check_interval = ?, unsigned = ? WHERE id = ?
+                    parent_servers = ?, ds_check_interval = ?, unsigned = ?, poll_mode = ?, content_check = ? WHERE id = ?
                 """,
             arguments: [config.zskLifetime, config.kskLifetime, config.propagationDelay, config.parentDSTTL,
                         config.parentServers.map(\.description).joined(separator: " "), config.dsCheckInterval,
-                        config.unsigned, zoneID])
+                        config.unsigned, config.pollMode.rawValue, config.contentCheckSeconds, zoneID])
     }
 
     static func readKeySettings(_ row: Row, into config: inout SignerZoneConfig) throws {
@@ -136,6 +136,11 @@ extension SignerStore {
         config.parentDSTTL = row["parent_ds_ttl"]
         config.dsCheckInterval = row["ds_check_interval"]
         config.unsigned = row["unsigned"]
+        config.contentCheckSeconds = row["content_check"]
+        guard let mode = SignerZoneConfig.PollMode(rawValue: row["poll_mode"]) else {
+            throw SignerStoreError(.corrupt, zone: config.origin.text, field: "poll mode", reason: "unknown in the store")
+        }
+        config.pollMode = mode
         let servers: String = row["parent_servers"]
         config.parentServers = try servers.split(separator: " ").map { word in
             guard let address = try? ListenAddress(parsing: String(word)) else {
@@ -154,6 +159,7 @@ extension SignerStore {
         try positive(config.zskLifetime, "ZSK lifetime")
         try positive(config.kskLifetime, "KSK lifetime")
         try positive(config.dsCheckInterval, "DS check interval")
+        try positive(config.contentCheckSeconds, "content check interval")
         if config.propagationDelay < 0 {
             throw SignerStoreError(.invalidArgument, zone: zone, field: "propagation delay", reason: "cannot be negative")
         }

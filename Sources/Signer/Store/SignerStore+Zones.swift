@@ -43,6 +43,8 @@ struct SignerZoneChanges: Sendable, Equatable {
     var parentServers: [ListenAddress]?
     var dsCheckInterval: Int64?
     var unsigned: Bool?
+    var pollMode: SignerZoneConfig.PollMode?
+    var contentCheckSeconds: Int64?
     var shrinkLimit: Double?
     var allowSerialDecrease: Bool?
     var signedSerialPolicy: SignerZoneConfig.SignedSerialPolicy?
@@ -76,6 +78,8 @@ struct SignerZoneChanges: Sendable, Equatable {
         if let parentServers { config.parentServers = parentServers }
         if let dsCheckInterval { config.dsCheckInterval = dsCheckInterval }
         if let unsigned { config.unsigned = unsigned }
+        if let pollMode { config.pollMode = pollMode }
+        if let contentCheckSeconds { config.contentCheckSeconds = contentCheckSeconds }
         if let shrinkLimit { config.shrinkLimit = shrinkLimit }
         if let allowSerialDecrease { config.allowSerialDecrease = allowSerialDecrease }
         if let signedSerialPolicy { config.signedSerialPolicy = signedSerialPolicy }

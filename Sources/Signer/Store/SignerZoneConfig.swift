@@ -53,6 +53,21 @@ struct SignerZoneConfig: Sendable, Equatable {
     /// Serve the zone insecure (going there through CDS DELETE when it is signed).
     var unsigned = false
 
+    /// How a poll learns that the primary changed (migration signer-v2-keys).
+    var pollMode: PollMode = .auto
+    /// In serial mode, a full transfer compared by content at least this often (seconds).
+    var contentCheckSeconds: Int64 = 3600
+
+    enum PollMode: String, Sendable, Equatable, Codable, CaseIterable {
+        /// Serial polling, unless the primary says it is PowerDNS (whose ALIAS expansion changes the
+        /// content without raising the serial): then content polling.
+        case auto
+        /// An SOA query per poll; a transfer when the serial moved, on NOTIFY, or when a content check is due.
+        case serial
+        /// A full transfer per poll, compared by content hash (the seed's "compare every minute").
+        case content
+    }
+
     /// What the key lifecycle aims for and how long it waits.
     var keyPolicy: KeyPolicy {
         KeyPolicy(algorithm: algorithm, csk: csk, zskLifetime: zskLifetime, kskLifetime: kskLifetime,

@@ -1,0 +1,56 @@
+import DNSCore
+import DNSEdge
+import Logging
+
+/// Cheap polls (issue 15): in serial mode a poll is one SOA query, and the zone is transferred only
+/// when the serial moved, after a NOTIFY or `zone refresh`, or when the periodic content check is due —
+/// so ten thousand unchanged zones cost ten thousand small UDP exchanges a minute, not ten thousand
+/// transfers. Content mode keeps the seeds' "transfer and compare every minute" for primaries that change
+/// content without raising the serial.
+extension ZoneWorker {
+    static let soaClient = DNSQueryClient(timeout: .seconds(2), attempts: 2)
+
+    /// The serial the primary answers when it equals the one we hold and no transfer is called for:
+    /// the poll may end there. nil: transfer.
+    func unchangedSerial(_ current: ZoneUpdate.Current) async -> UInt32? {
+        guard !transferAsked, let held = current.unsigned.serial?.rawValue else { return nil }
+        guard await pollMode() == .serial else { return nil }
+        if let last = lastContentCheck, now() - last >= config.contentCheckSeconds { return nil }
+        if lastContentCheck == nil { return nil }
+        guard let serial = await primarySerial(), serial == held else { return nil }
+        return serial
+    }
+
+    /// The mode in force: the configured one, or for `auto` what the primary's `version.bind` says
+    /// (asked once; PowerDNS → content, anything else or no answer → serial).
+    func pollMode() async -> SignerZoneConfig.PollMode {
+        guard config.pollMode == .auto else { return config.pollMode }
+        if let detectedMode { return detectedMode }
+        var mode = SignerZoneConfig.PollMode.serial
+        var software = "no answer"
+        if let primary = config.primaries.first,
+           case .answer(let message) = await Self.soaClient.query(try! DomainName("version.bind."), type: .TXT, dnsClass: .CH, server: primary) {
+            let texts = message.answers.compactMap { record -> String? in
+                if case .txt(let txt) = record.rdata { return txt.strings.map { String(decoding: $0, as: UTF8.self) }.joined() }
+                return nil
+            }
+            software = texts.first ?? "no version"
+            if texts.contains(where: { $0.lowercased().contains("powerdns") }) { mode = .content }
+        }
+        detectedMode = mode
+        logger.notice("poll mode chosen", metadata: ["zone": "\(origin.text)", "mode": "\(mode.rawValue)", "primary": "\(software)"])
+        return mode
+    }
+
+    /// The serial of the first primary that answers its SOA authoritatively.
+    func primarySerial() async -> UInt32? {
+        for primary in config.primaries {
+            guard case .answer(let message) = await Self.soaClient.query(origin, type: .SOA, server: primary),
+                  message.rcode == .NOERROR, message.flags.aa else { continue }
+            for record in message.answers where record.name == origin {
+                if case .soa(let soa) = record.rdata { return soa.serial.rawValue }
+            }
+        }
+        return nil
+    }
+}
