@@ -13,9 +13,14 @@ struct ZoneCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add a zone to transfer from hidden primaries, sign and serve.")
+            abstract: "Add zones to transfer from hidden primaries, sign and serve.",
+            discussion: """
+                Several zones (arguments, and --from FILE with one zone per line, # for comments, - for standard \
+                input) are added with the same settings in one transaction: all of them, or none when one is refused.
+                """)
         @OptionGroup var store: SignerStoreOptions
-        @Argument(help: "The zone, e.g. example.com.") var zone: String
+        @Argument(help: "The zone, e.g. example.com. (several may be given).") var zones: [String] = []
+        @Option(name: .long, help: "Also add the zones named in this file, one per line (- reads standard input).") var from: String?
         @Option(name: .long, help: "A hidden primary, ADDR[:PORT] (port 53 by default; [v6]:PORT). Repeatable.")
         var primary: [String] = []
         @Option(name: .long, help: "TSIG key the transfers are signed with (add it first with `tsig add`).") var key: String?
@@ -40,6 +45,54 @@ struct ZoneCommand: ParsableCommand {
         @OptionGroup(title: "Keys and rollovers") var keyOptions: KeyPolicyOptions
 
         func run() throws {
+            let names = try zones + Self.names(from: from)
+            guard let first = names.first else {
+                throw ValidationError("give the zone to add (or several, or --from FILE)")
+            }
+            let template = try config(for: first)
+            let configs = try names.map { name -> SignerZoneConfig in
+                var config = template
+                config.origin = try SignerStore.zoneName(name).lowercased()
+                return config
+            }
+            let signer = try store.open()
+            try signer.addZones(configs, now: Date())
+            if configs.count > 1 {
+                try store.emit(["added": configs.map(\.origin.text)]) {
+                    "added \(configs.count) zones (one transaction): polls \(template.primaries.map(\.description).joined(separator: ", ")) every "
+                        + "\(SignerStoreOptions.duration(Int64(template.pollSeconds))); keys are made at each zone's first signing"
+                }
+                return
+            }
+            let name = configs[0].origin.text
+            let stored = try signer.storedZone(name)
+            try store.emit(Report(stored, state: ZoneState(), keys: [], downstream: DownstreamList(acl: [], notify: []), events: [])) {
+                "added \(name): polls \(stored.config.primaries.map(\.description).joined(separator: ", ")) every "
+                    + "\(SignerStoreOptions.duration(Int64(stored.config.pollSeconds))); keys are made at the first signing"
+            }
+        }
+
+        /// Zone names from `--from` (a file, or - for standard input): one per line, blank lines and # comments skipped.
+        static func names(from path: String?) throws -> [String] {
+            guard let path else { return [] }
+            let text: String
+            if path == "-" {
+                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            } else {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("--from \(path): cannot read the file")
+                }
+                text = String(decoding: data, as: UTF8.self)
+            }
+            return text.split(whereSeparator: \.isNewline).compactMap { line in
+                let word = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                    .trimmingCharacters(in: .whitespaces)
+                return word.isEmpty ? nil : word
+            }
+        }
+
+        /// The settings the options give, for `zone`.
+        func config(for zone: String) throws -> SignerZoneConfig {
             let origin = try SignerStore.zoneName(zone)
             let parse = SettingsParser(zone: origin.text)
             guard !primary.isEmpty else { throw parse.bad("--primary", "give at least one hidden primary, ADDR[:PORT]") }
@@ -58,16 +111,7 @@ struct ZoneCommand: ParsableCommand {
             config.expireAction = try parse.onExpire(onExpire)
             var keyChanges = SignerZoneChanges()
             try keyOptions.apply(to: &keyChanges, zone: origin.text)
-            config = keyChanges.applied(to: config)
-            let name = origin.text
-
-            let signer = try store.open()
-            try signer.addZone(config, now: Date())
-            let stored = try signer.storedZone(name)
-            try store.emit(Report(stored, state: ZoneState(), keys: [], downstream: DownstreamList(acl: [], notify: []), events: [])) {
-                "added \(name): polls \(stored.config.primaries.map(\.description).joined(separator: ", ")) every "
-                    + "\(SignerStoreOptions.duration(Int64(stored.config.pollSeconds))); keys are made at the first signing"
-            }
+            return keyChanges.applied(to: config)
         }
     }
 

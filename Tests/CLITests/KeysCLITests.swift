@@ -87,6 +87,6 @@ struct KeysCLITests {
         let again = try signer(["keys", "roll", "example.test.", "zsk"])
         #expect(again.status != 0 && again.output.contains("already waiting for the daemon"), "\(again.output)")
         let status = try signer(["keys", "status", "example.test."])
-        #expect(status.output.contains("waiting for the daemon: roll("), "\(status.output)")
+        #expect(status.output.contains("waiting for the daemon: roll zsk by "), "\(status.output)")
     }
 }

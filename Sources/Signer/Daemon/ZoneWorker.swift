@@ -100,6 +100,8 @@ actor ZoneWorker {
         } catch {
             logger.error("cannot load the stored version", metadata: meta(["reason": "\(error)"]))
         }
+        // Operator key requests queued while the daemon was down are taken at the first key step.
+        if let pending = try? store.keyRequests(zone: origin.text), !pending.isEmpty { keysAsked = true }
         var actions = machine.event(.started(now: now(), published: facts, lastSuccess: state.lastSuccessAt))
         actions += machine.event(.keysDue(now: now(), at: keysDeadline()))
         recordKeyMetrics()

@@ -175,10 +175,19 @@ struct KeyLifecycle: Codable, Sendable, Equatable {
 
     // MARK: Operator requests
 
-    enum Request: Sendable, Equatable, Codable {
+    enum Request: Sendable, Equatable, Codable, CustomStringConvertible {
         case roll(Rollover.Kind)
         case dsSeen(tag: UInt16)
         case dsGone(tag: UInt16)
+
+        /// As the command that asked for it: `roll zsk`, `ds-seen 12345`.
+        var description: String {
+            switch self {
+            case .roll(let kind): "roll \(kind.rawValue)"
+            case .dsSeen(let tag): "ds-seen \(tag)"
+            case .dsGone(let tag): "ds-gone \(tag)"
+            }
+        }
     }
 
     /// Why `request` cannot be taken now; nil when it can. The CLI asks before queueing a request, the

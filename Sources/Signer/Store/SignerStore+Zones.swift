@@ -94,34 +94,52 @@ extension SignerStore {
     /// Adds a zone after checking every setting; its state starts empty and nothing is published until
     /// the daemon's first successful poll and signing.
     func addZone(_ config: SignerZoneConfig, now: Date) throws {
-        let origin = config.origin.lowercased()
-        let zone = origin.text
-        let primaries = try SignerStore.checkedPrimaries(config.primaries, zone: zone)
-        let keyName = try config.tsigKeyName.map { try SignerStore.keyName($0, zone: zone) }
-        try SignerStore.check(config, zone: zone)
-        try writeImmediate { db in
-            if try Row.fetchOne(db, sql: "SELECT 1 FROM zones WHERE name = ?", arguments: [zone]) != nil {
-                throw SignerStoreError(.zoneExists, zone: zone, reason: "the zone already exists (change its settings with `dns-signer zone set`)")
+        try addZones([config], now: now)
+    }
+
+    /// Adds every zone of `configs` in one `BEGIN IMMEDIATE` transaction (`zone add --from`): all of them
+    /// or, when one is refused (it exists, a setting is bad, a name is given twice), none; the running
+    /// daemon sees one configuration change and starts them together.
+    func addZones(_ configs: [SignerZoneConfig], now: Date) throws {
+        var checked: [(config: SignerZoneConfig, primaries: [ListenAddress], keyName: String?)] = []
+        var seen: Set<DomainName> = []
+        for config in configs {
+            let origin = config.origin.lowercased()
+            guard seen.insert(origin).inserted else {
+                throw SignerStoreError(.duplicate, zone: origin.text, reason: "named twice in one request")
             }
-            if let keyName { try SignerStore.requireKey(db, keyName, zone: zone) }
-            try db.execute(
-                sql: """
-                    INSERT INTO zones (name, primaries, tsig_key, poll_seconds, denial, opt_out, algorithm, csk,
-                        shrink_limit, allow_serial_decrease, accept_next, signed_serial_policy, expire_action,
-                        refresh_requested, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    zone, primaries.map(\.description).joined(separator: " "), keyName, config.pollSeconds,
-                    config.denial.rawValue, config.optOut, Int(config.algorithm.rawValue), config.csk,
-                    config.shrinkLimit, config.allowSerialDecrease, config.acceptNext,
-                    config.signedSerialPolicy.rawValue, config.expireAction.rawValue, config.refreshRequested,
-                    SignerStore.timestamp(now), SignerStore.timestamp(now),
-                ])
-            let id = db.lastInsertedRowID
-            try SignerStore.writeGuardSettings(config, zoneID: id, db)
-            try SignerStore.writeKeySettings(config, zoneID: id, db)
-            try db.execute(sql: "INSERT INTO zone_state (zone_id) VALUES (?)", arguments: [id])
+            let zone = origin.text
+            let primaries = try SignerStore.checkedPrimaries(config.primaries, zone: zone)
+            let keyName = try config.tsigKeyName.map { try SignerStore.keyName($0, zone: zone) }
+            try SignerStore.check(config, zone: zone)
+            checked.append((config, primaries, keyName))
+        }
+        try writeImmediate { db in
+            for (config, primaries, keyName) in checked {
+                let zone = config.origin.lowercased().text
+                if try Row.fetchOne(db, sql: "SELECT 1 FROM zones WHERE name = ?", arguments: [zone]) != nil {
+                    throw SignerStoreError(.zoneExists, zone: zone, reason: "the zone already exists (change its settings with `dns-signer zone set`)")
+                }
+                if let keyName { try SignerStore.requireKey(db, keyName, zone: zone) }
+                try db.execute(
+                    sql: """
+                        INSERT INTO zones (name, primaries, tsig_key, poll_seconds, denial, opt_out, algorithm, csk,
+                            shrink_limit, allow_serial_decrease, accept_next, signed_serial_policy, expire_action,
+                            refresh_requested, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        zone, primaries.map(\.description).joined(separator: " "), keyName, config.pollSeconds,
+                        config.denial.rawValue, config.optOut, Int(config.algorithm.rawValue), config.csk,
+                        config.shrinkLimit, config.allowSerialDecrease, config.acceptNext,
+                        config.signedSerialPolicy.rawValue, config.expireAction.rawValue, config.refreshRequested,
+                        SignerStore.timestamp(now), SignerStore.timestamp(now),
+                    ])
+                let id = db.lastInsertedRowID
+                try SignerStore.writeGuardSettings(config, zoneID: id, db)
+                try SignerStore.writeKeySettings(config, zoneID: id, db)
+                try db.execute(sql: "INSERT INTO zone_state (zone_id) VALUES (?)", arguments: [id])
+            }
             try SignerStore.touch(zoneID: nil, now: now, db)
         }
     }
