@@ -95,6 +95,10 @@ actor ZoneWorker {
                 try served.publish(signed.zone)
                 if state.expired && config.expireAction == .servfail { served.setUnavailable(origin, true) }
                 facts = published(signed, unsigned: stored.unsigned)
+                // The gauges describe what is served from the start, not only after the next change.
+                if let serial = stored.unsigned.serial { CountersignMetrics.setSerial(zone: origin.text, kind: .unsigned, value: serial.rawValue) }
+                if let serial = signed.zone.serial { CountersignMetrics.setSerial(zone: origin.text, kind: .signed, value: serial.rawValue) }
+                if let facts { CountersignMetrics.setEarliestSignatureExpiry(zone: origin.text, at: facts.earliestExpiry) }
                 logger.info("serving stored version", metadata: meta(["serial": "\(signed.zone.serial.map { "\($0)" } ?? "-")"]))
             }
         } catch {
