@@ -85,7 +85,7 @@ struct FirstRunTests {
     /// `dns-signer serve --zone-file` (the benchmark's and the offline tools' way) with no database named
     /// anywhere: it answers from the file and creates no database, not even at the default path.
     @Test func serveWithZoneFilesOnlyNeedsNoDatabase() throws {
-        guard ExternalTool.require("dig") else { return }
+        guard ExternalTool.require("dig"), ExternalTool.require("curl") else { return }
         let zoneFile = directory + "/example.test.zone"
         try """
             $ORIGIN example.test.

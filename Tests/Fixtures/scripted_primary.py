@@ -3,7 +3,9 @@
 guard tests (Tests/CLITests/SignerGuardTests.swift).
 
 It answers SOA queries and AXFR over TCP on 127.0.0.1, the way a primary does for `dns-signer`'s
-client (an SOA query, then the AXFR, on one connection). Every query re-reads --scenario, a JSON file
+client (an SOA query, then the AXFR, on one connection), and SOA queries over UDP on the same port (a
+signer polling by serial asks the SOA over UDP first; anything else over UDP gets REFUSED at once, so
+a `version.bind` probe does not wait for a timeout). Every query re-reads --scenario, a JSON file
 the test replaces atomically (write + rename) between steps:
 
   {
@@ -108,6 +110,21 @@ class Primary:
             except OSError:
                 pass
 
+    def serve_udp(self, sock):
+        while True:
+            try:
+                wire, peer = sock.recvfrom(65535)
+                query = dns.message.from_wire(wire)
+                response = dns.message.make_response(query)
+                if query.question and query.question[0].rdtype == dns.rdatatype.SOA:
+                    response.flags |= dns.flags.AA
+                    response.answer.append(to_rrset(self.scenario()["records"][0]))
+                else:
+                    response.set_rcode(dns.rcode.REFUSED)
+                sock.sendto(response.to_wire(), peer)
+            except (OSError, ValueError, KeyError, dns.exception.DNSException) as error:
+                print(f"scripted_primary: UDP query ignored: {error}", file=sys.stderr, flush=True)
+
     def transfer(self, conn, query, scenario):
         # Counted when asked, before any byte goes out: a client that hangs up on a broken stream
         # still counts as a poll.
@@ -147,6 +164,13 @@ def main():
     listener.bind(("127.0.0.1", args.port))
     listener.listen(16)
     port = listener.getsockname()[1]
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        udp.bind(("127.0.0.1", port))
+        threading.Thread(target=primary.serve_udp, args=(udp,), daemon=True).start()
+    except OSError as error:
+        # Without UDP a signer polling by serial falls back to transferring (after its SOA query times out).
+        print(f"scripted_primary: no UDP on port {port}: {error}", file=sys.stderr, flush=True)
     if args.ready_file:
         tmp = args.ready_file + ".tmp"
         with open(tmp, "w") as out:

@@ -71,7 +71,12 @@ package enum SQLiteDatabase {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         if !FileManager.default.fileExists(atPath: path) {
+            // The C call (not FileManager.createFile) so that a failure comes with its errno.
+            #if canImport(Glibc)
             let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            #else
+            let fd = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            #endif
             if fd < 0 && errno != EEXIST {
                 throw OpenError(path: path, kind: errno == EACCES || errno == EPERM ? .permissionDenied : .other,
                                 reason: "cannot create the database file: \(String(cString: strerror(errno)))")
