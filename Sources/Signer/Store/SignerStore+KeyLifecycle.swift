@@ -141,13 +141,7 @@ extension SignerStore {
             throw SignerStoreError(.corrupt, zone: config.origin.text, field: "poll mode", reason: "unknown in the store")
         }
         config.pollMode = mode
-        let servers: String = row["parent_servers"]
-        config.parentServers = try servers.split(separator: " ").map { word in
-            guard let address = try? ListenAddress(parsing: String(word)) else {
-                throw SignerStoreError(.corrupt, zone: config.origin.text, field: "parent server \(word)", reason: "unreadable in the store")
-            }
-            return address
-        }
+        config.parentServers = try addresses(row["parent_servers"], zone: config.origin.text, field: "parent server")
     }
 
     static func checkKeySettings(_ config: SignerZoneConfig, zone: String) throws {

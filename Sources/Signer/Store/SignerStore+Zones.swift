@@ -306,17 +306,20 @@ extension SignerStore {
 
     // MARK: Rows
 
+    /// A space-separated list of ADDR:PORT as the zones table stores it.
+    static func addresses(_ text: String, zone: String, field: String) throws -> [ListenAddress] {
+        try text.split(separator: " ").map { word in
+            guard let address = try? ListenAddress(parsing: String(word)) else {
+                throw SignerStoreError(.corrupt, zone: zone, field: "\(field) \(word)", reason: "unreadable in the store")
+            }
+            return address
+        }
+    }
+
     static func storedZone(_ row: Row) throws -> StoredZone {
         let name: String = row["name"]
         let origin = try zoneName(name)
-        let primariesText: String = row["primaries"]
-        var primaries: [ListenAddress] = []
-        for word in primariesText.split(separator: " ") {
-            guard let address = try? ListenAddress(parsing: String(word)) else {
-                throw SignerStoreError(.corrupt, zone: name, field: "primary \(word)", reason: "unreadable in the store")
-            }
-            primaries.append(address)
-        }
+        let primaries = try addresses(row["primaries"], zone: name, field: "primary")
         guard let denial = SignerZoneConfig.Denial(rawValue: row["denial"]),
               let serialPolicy = SignerZoneConfig.SignedSerialPolicy(rawValue: row["signed_serial_policy"]),
               let expireAction = SignerZoneConfig.ExpireAction(rawValue: row["expire_action"])
