@@ -29,7 +29,7 @@ extension ZoneWorker {
         var mode = SignerZoneConfig.PollMode.serial
         var software = "no answer"
         if let primary = config.primaries.first,
-           case .answer(let message) = await Self.soaClient.query(try! DomainName("version.bind."), type: .TXT, dnsClass: .CH, server: primary) {
+           case .answer(let message) = await Self.soaClient.query(DomainName("version.bind."), type: .TXT, dnsClass: .CH, server: primary) {
             let texts = message.answers.compactMap { record -> String? in
                 if case .txt(let txt) = record.rdata { return txt.strings.map { String(decoding: $0, as: UTF8.self) }.joined() }
                 return nil
