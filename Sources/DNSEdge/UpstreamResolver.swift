@@ -16,15 +16,20 @@ public struct UpstreamResolver: Sendable {
     public var rounds: Int
     /// EDNS payload size offered; nil sends no OPT record (answers then fit in 512 bytes or come truncated).
     public var udpPayloadSize: UInt16?
+    /// Accept only answers a validating resolver authenticated (`serve --alias-require-authentic`): the
+    /// query carries DO (CD clear), and an answer without AD, or a SERVFAIL the resolver explains as a
+    /// DNSSEC failure, is `.unauthenticated` (see `AliasAuthenticity`).
+    public var requireAuthenticated: Bool
     public var group: any EventLoopGroup
 
     public init(resolvers: [ListenAddress], timeout: Duration = .seconds(2), rounds: Int = 2,
-                udpPayloadSize: UInt16? = EDNS.defaultPayloadSize,
+                udpPayloadSize: UInt16? = EDNS.defaultPayloadSize, requireAuthenticated: Bool = false,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.resolvers = resolvers
         self.timeout = timeout
         self.rounds = rounds
         self.udpPayloadSize = udpPayloadSize
+        self.requireAuthenticated = requireAuthenticated
         self.group = group
     }
 
@@ -50,11 +55,13 @@ public struct UpstreamResolver: Sendable {
                 if Task.isCancelled { return .failed(last) }
                 switch await ask(target, family: family, server: server) {
                 case .answer(let message):
-                    let lookup = AliasAnswerReader.read(message, target: target, family: family)
+                    let lookup = AliasAnswerReader.read(message, target: target, family: family,
+                                                        requireAuthenticated: requireAuthenticated)
                     switch lookup {
                     case .failed(let reason):
                         switch reason {
-                        case .serverFailure, .badAnswer: last = reason  // another resolver may do better
+                        // Another resolver may do better (one of several may be the validating one).
+                        case .serverFailure, .badAnswer, .unauthenticated: last = reason
                         default: return lookup
                         }
                     case .resolved: return lookup
@@ -75,7 +82,7 @@ public struct UpstreamResolver: Sendable {
         }
         let id = UInt16.random(in: .min ... .max)
         let query = Message.query(name: target, type: family.recordType, id: id, recursionDesired: true,
-                                  udpPayloadSize: udpPayloadSize)
+                                  do: requireAuthenticated, udpPayloadSize: udpPayloadSize)
         let udp = await exchangeUDP(query, to: address)
         if case .answer(let message) = udp, message.flags.tc {
             var retry = query

@@ -8,9 +8,16 @@ public enum AliasAnswerReader {
     /// TTL for NODATA when the response holds no SOA to take a negative TTL from.
     public static let defaultNegativeTTL: UInt32 = 60
 
-    public static func read(_ response: Message, target: DomainName, family: AliasAddressFamily) -> AliasLookup {
+    /// With `requireAuthenticated`, an answer the resolver did not validate (see `AliasAuthenticity`)
+    /// is a failure, `.unauthenticated`, whatever it holds: NODATA and NXDOMAIN included, as a forged
+    /// "no addresses" would take the family out of the zone.
+    public static func read(_ response: Message, target: DomainName, family: AliasAddressFamily,
+                            requireAuthenticated: Bool = false) -> AliasLookup {
         if let question = response.question, question.name != target || question.type != family.recordType {
             return .failed(.badAnswer("the answer is for \(question), not \(target.text) \(family)"))
+        }
+        if requireAuthenticated, let refusal = AliasAuthenticity.refusal(of: response) {
+            return .failed(.unauthenticated(refusal))
         }
         switch response.rcode {
         case .NOERROR, .NXDOMAIN: break

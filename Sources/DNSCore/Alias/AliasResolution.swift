@@ -25,6 +25,9 @@ public enum AliasFailureReason: Sendable, Hashable, CustomStringConvertible {
     case badAnswer(String)
     /// The input held no result for this target and family.
     case notResolved
+    /// Authenticity was required (draft-ietf-dnsop-aname §5) and the resolver did not vouch for the
+    /// answer: no AD bit, or a DNSSEC failure it reported (EDE); the text says which.
+    case unauthenticated(String)
 
     public var description: String {
         switch self {
@@ -35,6 +38,7 @@ public enum AliasFailureReason: Sendable, Hashable, CustomStringConvertible {
         case .cnameChainTooLong(let length): "CNAME chain longer than \(length)"
         case .badAnswer(let reason): "unusable answer: \(reason)"
         case .notResolved: "not resolved yet"
+        case .unauthenticated(let detail): "answer not authenticated (\(detail))"
         }
     }
 }

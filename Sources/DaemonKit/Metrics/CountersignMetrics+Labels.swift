@@ -56,6 +56,9 @@ extension CountersignMetrics {
         package static let servfail = AliasResult(rawValue: "servfail")
         package static let timeout = AliasResult(rawValue: "timeout")
         package static let cnameLoop = AliasResult(rawValue: "cname-loop")
+        /// Authenticity was required (`alias-require-authentic`) and the resolver did not vouch for the
+        /// answer: no AD bit, or a DNSSEC failure it reported.
+        package static let unauthenticated = AliasResult(rawValue: "unauthenticated")
         /// Failed, and the zone's `keep-last` policy served the last good answer instead.
         package static let keptLast = AliasResult(rawValue: "kept-last")
         /// Any other failure (malformed answer, network error).
