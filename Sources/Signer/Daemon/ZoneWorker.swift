@@ -21,7 +21,7 @@ actor ZoneWorker {
     let now: @Sendable () -> Int64
     var machine: ZoneCycle
     var current: ZoneUpdate.Current?
-    private var state = ZoneState()
+    var state = ZoneState()
     /// The key lifecycle and the keys' private halves; loaded at start, replaced only by a committed step.
     var keys: ZoneKeys?
     let parentProbe: ParentDSProbe
@@ -49,6 +49,8 @@ actor ZoneWorker {
     var lastContentCheck: Int64?
     /// The poll mode `auto` settled on.
     var detectedMode: SignerZoneConfig.PollMode?
+    /// The review step before publishing and what the worker keeps for it (ZoneWorker+Review.swift).
+    var reviewing: ReviewWork
     /// Cuts the loop's sleep short when something arrives before the next deadline.
     nonisolated let wakeup = WakeupSignal()
 
@@ -65,6 +67,7 @@ actor ZoneWorker {
         self.logger = logger
         self.now = now
         machine = ZoneCycle(settings: Self.settings(config))
+        reviewing = ReviewWork(gate: ReviewGate(settings: config.reviewSettings))
     }
 
     static func settings(_ config: SignerZoneConfig) -> ZoneCycle.Settings {
@@ -106,6 +109,7 @@ actor ZoneWorker {
         }
         // Operator key requests queued while the daemon was down are taken at the first key step.
         if let pending = try? store.keyRequests(zone: origin.text), !pending.isEmpty { keysAsked = true }
+        restoreReview()
         var actions = machine.event(.started(now: now(), published: facts, lastSuccess: state.lastSuccessAt))
         actions += machine.event(.keysDue(now: now(), at: keysDeadline()))
         recordKeyMetrics()
@@ -137,6 +141,7 @@ actor ZoneWorker {
             ]))
             actions += machine.event(.resignRequested(now: time))
         }
+        actions += takeReviewDecision()
         actions += machine.event(.tick(now: time))
         await execute(actions)
     }
@@ -146,7 +151,7 @@ actor ZoneWorker {
     /// quarter second (a deadline that passed while a cycle ran in another task is taken at the next
     /// tick), at most an hour.
     func secondsToNextDeadline() -> Double {
-        if pendingTiming != nil || pollAsked || keysAsked || (needsFullResign && !fullResignAsked && current != nil) { return 0 }
+        if pendingTiming != nil || pollAsked || keysAsked || reviewing.decisionAsked || (needsFullResign && !fullResignAsked && current != nil) { return 0 }
         let remaining = Double(machine.nextDeadline) - Date().timeIntervalSince1970
         return min(3600, max(0.25, remaining + 0.01))
     }
@@ -171,6 +176,7 @@ actor ZoneWorker {
             detectedMode = nil
         }
         if new.pollMode != old.pollMode { detectedMode = nil }
+        updateReview(new)
         // A changed key policy may start a rollover; an operator's key request raised the version too.
         keysAsked = true
         wakeup.wake()
@@ -215,7 +221,7 @@ actor ZoneWorker {
     /// The poll in the metrics: by result, refusals by guard, the time of the last good transfer.
     static func count(_ outcome: ZoneCycle.PollOutcome, zone: String, at time: Int64) {
         switch outcome {
-        case .unchanged:
+        case .unchanged, .held:
             CountersignMetrics.pollFinished(zone: zone, result: .unchanged, at: time)
         case .published:
             CountersignMetrics.pollFinished(zone: zone, result: .changed, at: time)
@@ -292,6 +298,8 @@ actor ZoneWorker {
                 ]))
                 return finishPoll(.unchanged(published(current.signed, unsigned: current.unsigned)), change: nil)
             }
+            // Content waiting for the operator or rejected by review: nothing to sign or review again.
+            if let held = heldPoll(contentHash) { return held }
             records = result.records
             if let current, let last = lastRecords, let updated = current.unsigned.updated(from: last, to: records) {
                 transfer = updated.zone
@@ -317,6 +325,7 @@ actor ZoneWorker {
         var update = ZoneUpdate(keys: keys, policy: config.signingPolicy, guards: guards, serialPolicy: config.signedSerialPolicy)
         update.anchors = zoneKeys.anchors
         update.insecure = zoneKeys.isInsecure
+        update.signedSerialPin = reviewing.gate.pinnedSignedSerial(contentHash).map { SerialNumber($0) }
         let unixNow = now()
         let transferred = clock.now
         let fullSigning = needsFullResign
@@ -349,6 +358,7 @@ actor ZoneWorker {
             logger.error("signing failed; nothing published", metadata: meta(["reason": "\(reason)"]))
             return finishPoll(.signingFailed(reason: reason), change: nil)
         case .changed(let change):
+            if let held = await reviewed(change, contentHash: contentHash) { return held }
             state.unsignedHash = contentHash
             state.lastSuccessAt = unixNow
             state.lastChangeAt = unixNow
@@ -359,13 +369,14 @@ actor ZoneWorker {
             if committed {
                 lastRecords = records
                 if fullSigning { needsFullResign = false }
+                reviewPublished()
             }
             return actions
         }
     }
 
     /// Tells the machine, then stores the result with the events it reports, then serves it.
-    private func finishPoll(_ outcome: ZoneCycle.PollOutcome, change: ZoneUpdate.Change?) -> [ZoneCycle.Action] {
+    func finishPoll(_ outcome: ZoneCycle.PollOutcome, change: ZoneUpdate.Change?) -> [ZoneCycle.Action] {
         let previousSerial = current?.signed.zone.serial
         Self.count(outcome, zone: origin.text, at: now())
         let actions = machine.event(.pollFinished(now: now(), outcome))
@@ -375,15 +386,21 @@ actor ZoneWorker {
         }
         state.consecutiveFailures = machine.failures
         state.expired = machine.isExpired
+        var followUps: [ZoneCycle.Action] = []
         if let change {
             if !change.summary.isEmpty || previousSerial == nil {
                 events.append(resignedEvent(change, previousSerial: previousSerial))
             }
+            committed = false
             commit(change, events: events)
+            // The first version published: the key lifecycle's clock (lifetimes) starts now.
+            if previousSerial == nil && committed && machine.keysDueAt == nil {
+                followUps = machine.event(.keysDue(now: now(), at: keysDeadline()))
+            }
         } else {
             commitState(events: events)
         }
-        return actions.filter { if case .alert = $0 { return false } else { return true } }
+        return actions.filter { if case .alert = $0 { return false } else { return true } } + followUps
     }
 
     private func resign() async -> [ZoneCycle.Action] {
