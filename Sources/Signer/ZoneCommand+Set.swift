@@ -45,6 +45,7 @@ extension ZoneCommand {
         @Flag(name: .long, inversion: .prefixedNo, exclusivity: .exclusive, help: "One combined signing key, or a KSK and a ZSK; on a signed zone this starts a key-set rollover.")
         var csk: Bool?
         @OptionGroup(title: "Keys and rollovers") var keyOptions: KeyPolicyOptions
+        @OptionGroup(title: "Review before publishing") var reviewOptions: ReviewOptions
 
         /// The changes the options ask for, parsed and checked as `zone add` checks them.
         func changes(zone name: String) throws -> SignerZoneChanges {
@@ -73,6 +74,7 @@ extension ZoneCommand {
             if let algorithm { changes.algorithm = try parse.algorithm(algorithm) }
             changes.csk = csk
             try keyOptions.apply(to: &changes, zone: name)
+            try reviewOptions.apply(to: &changes, zone: name)
             return changes
         }
 
@@ -129,6 +131,7 @@ extension ZoneCommand {
             add("serial decrease", old.allowSerialDecrease ? "allowed" : "refused", new.allowSerialDecrease ? "allowed" : "refused")
             add("signed serial", old.signedSerialPolicy.rawValue, new.signedSerialPolicy.rawValue, "from the next new version")
             add("on expire", old.expireAction.rawValue, new.expireAction.rawValue)
+            lines += ReviewOptions.describe(from: old, to: new)
             return lines
         }
     }

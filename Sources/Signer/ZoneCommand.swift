@@ -9,7 +9,7 @@ import Foundation
 struct ZoneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zone", abstract: "Add, change, list, inspect and remove signed zones; ask for a poll; manage downstream secondaries.",
-        subcommands: [Add.self, SetSettings.self, List.self, Status.self, Remove.self, Refresh.self, AcceptNext.self, Downstream.self])
+        subcommands: [Add.self, SetSettings.self, List.self, Status.self, Remove.self, Refresh.self, AcceptNext.self, Approve.self, Reject.self, Downstream.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -43,6 +43,7 @@ struct ZoneCommand: ParsableCommand {
         @Option(name: .customLong("on-expire"), help: "After SOA expire without a successful poll: servfail (default) or keep-serving.")
         var onExpire = "servfail"
         @OptionGroup(title: "Keys and rollovers") var keyOptions: KeyPolicyOptions
+        @OptionGroup(title: "Review before publishing") var reviewOptions: ReviewOptions
 
         func run() throws {
             let names = try zones + Self.names(from: from)
@@ -111,6 +112,7 @@ struct ZoneCommand: ParsableCommand {
             config.expireAction = try parse.onExpire(onExpire)
             var keyChanges = SignerZoneChanges()
             try keyOptions.apply(to: &keyChanges, zone: origin.text)
+            try reviewOptions.apply(to: &keyChanges, zone: origin.text)
             return keyChanges.applied(to: config)
         }
     }
@@ -152,6 +154,7 @@ struct ZoneCommand: ParsableCommand {
                 stored, state: try signer.state(zone: name), keys: try signer.keyInfo(zone: name),
                 downstream: try signer.downstream(zone: name),
                 events: try signer.recentEvents(zone: name, limit: max(0, events)).map(Report.Event.init))
+            report.pendingReview = try signer.review(zone: name).map(PendingReview.init)
             report.nextKeyEvent = try KeysCommand.View(store, zone: name).nextEventSentence(now: Int64(Date().timeIntervalSince1970))
             try store.emit(report) { report.text(now: Date()) }
         }
@@ -316,6 +319,12 @@ extension ZoneCommand {
             /// While `acceptNext` is pending: the OS user who asked, and when.
             var acceptNextBy: String?
             var acceptNextAt: Int64?
+            var reviewUnsigned: String
+            var reviewSigned: String
+            var reviewCommand: String?
+            var reviewTimeout: Int64
+            /// The review settings in one line, as `zone status` prints them.
+            var reviewText: String
         }
 
         struct State: Encodable {
@@ -365,6 +374,8 @@ extension ZoneCommand {
         var recentEvents: [Event]?
         /// The key lifecycle's next event and why (`zone status`; `keys status` has the details).
         var nextKeyEvent: String? = nil
+        /// The version under review or rejected by it (`zone status`).
+        var pendingReview: PendingReview? = nil
         var version: Int64
         var createdAt: Int64
         var updatedAt: Int64
@@ -378,7 +389,9 @@ extension ZoneCommand {
                 shrinkLimit: config.shrinkLimit, allowSerialDecrease: config.allowSerialDecrease, acceptNext: config.acceptNext,
                 signedSerialPolicy: config.signedSerialPolicy.rawValue, onExpire: config.expireAction.rawValue,
                 refreshRequested: config.refreshRequested, growthLimit: config.growthLimit,
-                growthMinRRsets: config.growthMinRRsets, acceptNextBy: config.acceptNextBy, acceptNextAt: config.acceptNextAt)
+                growthMinRRsets: config.growthMinRRsets, acceptNextBy: config.acceptNextBy, acceptNextAt: config.acceptNextAt,
+                reviewUnsigned: config.reviewUnsigned.rawValue, reviewSigned: config.reviewSigned.rawValue,
+                reviewCommand: config.reviewCommand, reviewTimeout: config.reviewTimeout, reviewText: ReviewOptions.text(config))
             self.state = State(
                 unsignedSerial: state.unsignedSerial, unsignedHash: state.unsignedHash.map(Base16.encode),
                 signedSerial: state.signedSerial, nextResign: state.nextResign, earliestExpiry: state.earliestExpiry,
@@ -435,6 +448,8 @@ extension ZoneCommand {
                 + ", signed serial \(settings.signedSerialPolicy)"))
             lines.append(("guards", settings.guardsText))
             if settings.acceptNext { lines.append(("accept-next", settings.acceptNextText(now: now))) }
+            lines.append(("review", settings.reviewText))
+            if let pendingReview { lines.append(("pending review", pendingReview.text(zone: zone, now: now))) }
             lines.append(("on expire", settings.onExpire))
             if let downstream {
                 lines.append(("downstream", Report.downstreamLines(downstream).joined(separator: "\n" + String(repeating: " ", count: 17))))

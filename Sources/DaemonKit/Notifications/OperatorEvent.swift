@@ -14,6 +14,12 @@ package struct OperatorEvent: Sendable, Equatable, Codable {
         case transferRecovered = "transfer.recovered"
         /// An operator ran `dns-signer zone accept-next`: who, when, and the refusal they had looked at.
         case transferAcceptNext = "transfer.accept-next"
+        /// A new version waits for an operator's `dns-signer zone approve|reject` (review before publishing).
+        case reviewPending = "review.pending"
+        /// A review (command or operator) refused a new version; the previous one stays served.
+        case reviewRejected = "review.rejected"
+        /// An operator approved a version waiting for review.
+        case reviewApproved = "review.approved"
         case signingFailed = "signing.failed"
         case signaturesExpiring = "signatures.expiring"
         case zoneExpired = "zone.expired"

@@ -36,6 +36,9 @@ struct ZoneCycle: Sendable {
         case failed(reason: String)
         /// Signing or verification failed; nothing was published.
         case signingFailed(reason: String)
+        /// A good transfer whose publication waits for review or was rejected by it (`ReviewGate`): the
+        /// previous version stays. The primary answered, so it counts as a success (the expire clock restarts).
+        case held
     }
 
     enum ResignOutcome: Sendable, Equatable {
@@ -175,10 +178,17 @@ struct ZoneCycle: Sendable {
     private mutating func pollFinished(_ outcome: PollOutcome, now: Int64) -> [Action] {
         var actions: [Action] = []
         switch outcome {
-        case .unchanged(let facts), .published(let facts):
+        case .unchanged, .published, .held:
             // A version published now was signed with the current settings: a requested re-signing is done.
-            if case .published = outcome { resignQueued = false }
-            published = facts
+            switch outcome {
+            case .published(let facts):
+                resignQueued = false
+                published = facts
+            case .unchanged(let facts):
+                published = facts
+            default:
+                break
+            }
             lastSuccess = now
             if alertedFailing { actions.append(.alert(.recovered(failures: failures))) }
             failures = 0

@@ -14,6 +14,9 @@ struct ZoneUpdate: Sendable {
     var anchors: [DNSKEY] = []
     /// Serve the zone without DNSSEC (after the parent's DS went away): nothing signed or verified.
     var insecure = false
+    /// A new version gets this signed serial when it is above the previous one: the serial an operator
+    /// approved in review, for the candidate signed again by the next poll (`ReviewGate.pinnedSignedSerial`).
+    var signedSerialPin: SerialNumber? = nil
 
     /// What we serve: the unsigned copy as transferred, and the signed zone made from it.
     struct Current: Sendable {
@@ -63,7 +66,7 @@ struct ZoneUpdate: Sendable {
             // The signed zone carries its own serial: the content diff with the SOA change rewritten to go
             // from our old signed serial to the new one.
             let oldSerial = current.signed.zone.serial
-            let serial = Self.signedSerial(previous: oldSerial, unsigned: transfer.serial, policy: serialPolicy, now: now)
+            let serial = nextSignedSerial(previous: oldSerial, unsigned: transfer.serial, now: now)
             let diff = Self.signingDiff(contentDiff, from: current.unsigned, to: transfer, oldSerial: oldSerial ?? serial, newSerial: serial)
             if insecure || !ZoneUpdate.isSigned(current.signed.zone) {
                 return try fullSigning(transfer, previous: current.signed, contentDiff: contentDiff, usedOverride: usedOverride, now: now)
@@ -117,7 +120,7 @@ struct ZoneUpdate: Sendable {
     /// `contentDiff` is what changed in the unsigned copy (nil: everything is new).
     private func fullSigning(_ unsigned: Zone, previous: SignedZone?, contentDiff: ZoneDiff?, usedOverride: Bool,
                              now: UInt32) throws -> Outcome {
-        let serial = Self.signedSerial(previous: previous?.zone.serial, unsigned: unsigned.serial, policy: serialPolicy, now: now)
+        let serial = nextSignedSerial(previous: previous?.zone.serial, unsigned: unsigned.serial, now: now)
         if insecure {
             return .changed(Change(
                 unsigned: unsigned, signed: SignedZone(insecure: Self.withSerial(unsigned, serial), now: now), unsignedDiff: contentDiff,
@@ -194,6 +197,12 @@ struct ZoneUpdate: Sendable {
             return policy == .unixtime ? SerialNumber(now) : (unsigned ?? SerialNumber(1))
         }
         return previous.next(atLeast: policy == .unixtime ? SerialNumber(now) : previous)
+    }
+
+    /// The signed serial of a new version: the pin when there is one above `previous`, else `signedSerial`.
+    func nextSignedSerial(previous: SerialNumber?, unsigned: SerialNumber?, now: UInt32) -> SerialNumber {
+        if let pin = signedSerialPin, previous.map({ pin > $0 }) ?? true { return pin }
+        return Self.signedSerial(previous: previous, unsigned: unsigned, policy: serialPolicy, now: now)
     }
 
     /// `content` (between two transfers) with the apex SOA change replaced by one between the signed

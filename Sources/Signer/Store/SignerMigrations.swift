@@ -109,6 +109,7 @@ enum SignerMigrations {
         Outbox.registerMigrations(&migrator)
         registerKeysMigration(&migrator)
         registerGuardsMigration(&migrator)
+        registerReviewMigration(&migrator)
         return migrator
     }
 }

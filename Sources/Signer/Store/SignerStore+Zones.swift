@@ -51,6 +51,11 @@ struct SignerZoneChanges: Sendable, Equatable {
     var expireAction: SignerZoneConfig.ExpireAction?
     var growthLimit: Double?
     var growthMinRRsets: Int?
+    var reviewUnsigned: ReviewGate.Mode?
+    var reviewSigned: ReviewGate.Mode?
+    /// `.some(nil)`: forget the command.
+    var reviewCommand: String??
+    var reviewTimeout: Int64?
 
     var isEmpty: Bool { self == SignerZoneChanges() }
 
@@ -86,6 +91,10 @@ struct SignerZoneChanges: Sendable, Equatable {
         if let expireAction { config.expireAction = expireAction }
         if let growthLimit { config.growthLimit = growthLimit }
         if let growthMinRRsets { config.growthMinRRsets = growthMinRRsets }
+        if let reviewUnsigned { config.reviewUnsigned = reviewUnsigned }
+        if let reviewSigned { config.reviewSigned = reviewSigned }
+        if let reviewCommand { config.reviewCommand = reviewCommand }
+        if let reviewTimeout { config.reviewTimeout = reviewTimeout }
         return config
     }
 }
@@ -138,6 +147,7 @@ extension SignerStore {
                 let id = db.lastInsertedRowID
                 try SignerStore.writeGuardSettings(config, zoneID: id, db)
                 try SignerStore.writeKeySettings(config, zoneID: id, db)
+                try SignerStore.writeReviewSettings(config, zoneID: id, db)
                 try db.execute(sql: "INSERT INTO zone_state (zone_id) VALUES (?)", arguments: [id])
             }
             try SignerStore.touch(zoneID: nil, now: now, db)
@@ -188,6 +198,7 @@ extension SignerStore {
                 ])
             try SignerStore.writeGuardSettings(config, zoneID: id, db)
             try SignerStore.writeKeySettings(config, zoneID: id, db)
+            try SignerStore.writeReviewSettings(config, zoneID: id, db)
             try SignerStore.touch(zoneID: id, now: now, db)
             guard let updated = try Row.fetchOne(db, sql: "SELECT * FROM zones WHERE id = ?", arguments: [id]) else {
                 throw SignerStoreError(.corrupt, zone: zone, reason: "the zone's row vanished while it was updated")
@@ -280,6 +291,7 @@ extension SignerStore {
         }
         try checkGuards(config, zone: zone)
         try checkKeySettings(config, zone: zone)
+        try checkReviewSettings(config, zone: zone)
     }
 
     /// The primaries with canonical address text; refuses an empty list, host names and port 0.
@@ -339,6 +351,7 @@ extension SignerStore {
         config.refreshRequested = row["refresh_requested"]
         readGuardSettings(row, into: &config)
         try readKeySettings(row, into: &config)
+        try readReviewSettings(row, into: &config)
         return StoredZone(config: config, createdAt: row["created_at"], updatedAt: row["updated_at"], version: row["version"])
     }
 }

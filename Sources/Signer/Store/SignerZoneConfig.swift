@@ -39,6 +39,18 @@ struct SignerZoneConfig: Sendable, Equatable {
     var acceptNextBy: String? = nil
     var acceptNextAt: Int64? = nil
 
+    // Review before publishing (migration signer-v4-review); `reviewSettings` gathers them.
+    var reviewUnsigned: ReviewGate.Mode = .off
+    var reviewSigned: ReviewGate.Mode = .off
+    /// Absolute path of the program a `command` review runs.
+    var reviewCommand: String? = nil
+    /// Seconds a review command may run before it counts as a rejection.
+    var reviewTimeout: Int64 = 300
+
+    var reviewSettings: ReviewGate.Settings {
+        ReviewGate.Settings(unsigned: reviewUnsigned, signed: reviewSigned, timeout: reviewTimeout)
+    }
+
     // Key lifecycle settings (migration signer-v2-keys); `keyPolicy` gathers them.
     /// Automatic ZSK rollover after this long in use; nil: never.
     var zskLifetime: Int64? = KeyPolicy.defaultZSKLifetime
