@@ -57,7 +57,7 @@ struct SignerStoreOptions: ParsableArguments {
         formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withSpaceBetweenDateAndTime]
         let date = Date(timeIntervalSince1970: TimeInterval(seconds))
         let delta = seconds - Int64(now.timeIntervalSince1970.rounded(.down))
-        let relative = delta >= 0 ? "in \(duration(delta))" : "\(duration(-delta)) ago"
+        let relative = delta == 0 ? "now" : delta > 0 ? "in \(duration(delta))" : "\(duration(-delta)) ago"
         return "\(formatter.string(from: date))Z (\(relative))"
     }
 

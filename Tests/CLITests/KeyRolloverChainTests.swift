@@ -21,15 +21,19 @@ struct KeyRolloverChainTests {
         let failures = report.failures.prefix(10).map(\.description).joined(separator: "\n")
         #expect(report.probes >= minimumProbes, "the prober asked only \(report.probes) questions:\n\(chain.timeline)",
                 sourceLocation: sourceLocation)
-        #expect(report.servfails == 0, "unbound answered SERVFAIL \(report.servfails) times:\n\(failures)\n\(chain.unboundValidationLog())\ntimeline:\n\(chain.timeline)", sourceLocation: sourceLocation)
+        let unboundSays = chain.unboundValidationLog()
+        #expect(report.servfails == 0, "unbound answered SERVFAIL \(report.servfails) times:\n\(failures)\n\(unboundSays)\ntimeline:\n\(chain.timeline)",
+                sourceLocation: sourceLocation)
         #expect(report.failures.isEmpty, "\(report.failures.count) wrong answers from unbound:\n\(failures)\ntimeline:\n\(chain.timeline)",
                 sourceLocation: sourceLocation)
         if secure {
-            #expect(report.withoutAD == 0, "\(report.withoutAD) answers were not validated (no AD) although the zone stayed signed (first at +\(report.firstWithoutAD ?? -1) s):\n\(chain.timeline)", sourceLocation: sourceLocation)
+            let first = report.firstWithoutAD.map { String(format: "+%.1f s", $0) } ?? "-"
+            #expect(report.withoutAD == 0, Comment(rawValue: "\(report.withoutAD) answers not validated (no AD), the first at \(first), "
+                    + "although the zone stayed signed:\n\(chain.timeline)"), sourceLocation: sourceLocation)
         }
-        #expect(chain.registrar.complaints.isEmpty, "the registrar refused what the signer published:\n\(chain.registrar.complaints.joined(separator: "\n"))",
+        let complaints = chain.registrar.complaints.joined(separator: "\n")
+        #expect(chain.registrar.complaints.isEmpty, "the registrar refused what the signer published:\n\(complaints)",
                 sourceLocation: sourceLocation)
-        print("[chain] timeline of this test:\n\(chain.timeline)")
         return report
     }
 
@@ -43,11 +47,11 @@ struct KeyRolloverChainTests {
     }
 
     /// Waits (at most 10 s) until `keys status` shows a rollover: the daemon picked the command up.
-    static func expectRolloverStarted(_ chain: RolloverChain, kind: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectRolloverStarted(_ chain: RolloverChain, kind: String?, sourceLocation: SourceLocation = #_sourceLocation) {
         let started = RolloverChain.poll(10, step: 0.5) { chain.keysStatus().status } until: { $0?.rollover != nil }
         #expect(started.ok, "keys status shows no rollover 10 s after starting one:\n\(started.value?.summary ?? chain.keysStatus().output)",
                 sourceLocation: sourceLocation)
-        if let rollover = started.value?.rollover {
+        if let kind, let rollover = started.value?.rollover {
             #expect(rollover.kind.lowercased().contains(kind), "rollover kind \(rollover.kind), expected \(kind)", sourceLocation: sourceLocation)
         }
     }
@@ -70,7 +74,9 @@ struct KeyRolloverChainTests {
         let keys = chain.signerKeys()
         let expected = Set(tags.compactMap { tag in keys.first { $0.tag == tag }?.ds(owner: zone, digestType: 2) })
         let served = RolloverChain.poll(10) { chain.servedParentDS() } until: { Set($0.filter { $0.digestType == 2 }) == expected }
-        #expect(!expected.isEmpty && served.ok, "the parent serves DS \(DSRecord.describe(served.value)); expected the DS of \(tags) (\(DSRecord.describe(expected.sorted { $0.text < $1.text })))", sourceLocation: sourceLocation)
+        let wanted = DSRecord.describe(expected.sorted { $0.text < $1.text })
+        #expect(!expected.isEmpty && served.ok, "the parent serves DS \(DSRecord.describe(served.value)); expected the DS of \(tags) (\(wanted))",
+                sourceLocation: sourceLocation)
     }
 
     // MARK: 0. The chain itself
@@ -85,11 +91,37 @@ struct KeyRolloverChainTests {
         Thread.sleep(forTimeInterval: 10)
         let ds = DSRecord.parseLines(try chain.signerCLI(["ds", Self.zone]).output)
         #expect(Set(chain.servedParentDS()) == Set(ds), "the parent serves \(chain.servedParentDS()), dns-signer ds says \(ds)")
-        #expect(chain.registrar.changes.isEmpty, "nothing rolls, yet the CDS asked for a new DS set: \(chain.registrar.changes)")
+        let keyChanges = chain.registrar.changes.filter { Set($0.from.map(\.tag)) != Set($0.to.map(\.tag)) }
+        #expect(keyChanges.isEmpty, "nothing rolls, yet the CDS asked for DS of other keys: \(keyChanges.map { DSRecord.describe($0.to) })")
         let negative = chain.askUnbound("nope.\(Self.zone)", "A")
         #expect(negative.status == "NXDOMAIN" && negative.flags.contains("ad"), "a validated NXDOMAIN:\n\(negative.raw)")
         let report = Self.expectChainHeld(chain, secure: true, minimumProbes: 30)
         #expect(report.withAD >= 30, "\(report.summary)")
+    }
+
+    /// The control: a DS at the parent that matches none of the signer's keys makes example.test. bogus, and the
+    /// prober must see it (SERVFAIL, with unbound's Extended DNS Error saying why). Without this, "zero SERVFAIL"
+    /// in the tests below would prove nothing. (Putting the right DS back does not help at once: unbound keeps the
+    /// zone's keys marked bad for up to a minute — what a botched DS change costs in real life too.)
+    @Test func theProberSeesABrokenChain() throws {
+        guard RolloverChain.toolsPresent() else { return }
+        let chain = try RolloverChain.start("control")
+        defer { chain.stop() }
+        Thread.sleep(forTimeInterval: 2)
+        #expect(chain.prober.current.servfails == 0, "\(chain.prober.current.summary)")
+
+        chain.registrar.acting = false
+        let stranger = try chain.unrelatedDS(for: Self.zone)
+        try #require(try chain.setParentDS([stranger], why: "the control: a DS for a key the signer does not have"))
+        let broken = RolloverChain.poll(20, step: 0.5) { chain.prober.current } until: { report in
+            report.failures.contains { $0.question.hasPrefix("nx-") || $0.question.hasPrefix(RolloverChain.www) }
+        }
+        #expect(broken.ok, "the prober saw no failure with a DS that matches no key: \(broken.value.summary)\n\(chain.timeline)")
+        let reasons = broken.value.failures.map(\.what)
+        #expect(reasons.contains { $0.contains("SERVFAIL") && $0.contains("EDE") }, "unbound says why (EDE): \(reasons.prefix(3))")
+
+        let report = chain.prober.finish()
+        chain.note("prober: \(report.summary)")
     }
 
     // MARK: 1. ZSK
@@ -177,7 +209,8 @@ struct KeyRolloverChainTests {
         let gone = chain.observer.first(after: rolled) { !$0.keys.contains { $0.tag == oldKSK } }
         if let newDS, let gone {
             #expect(gone.time - newDS.time >= Double(RolloverChain.dsTTL) - slack,
-                    "old KSK \(oldKSK) left the DNSKEY set at +\(gone.time) s, \(gone.time - newDS.time) s after the parent's DS changed to \(newKSK)")
+                    Comment(rawValue: "old KSK \(oldKSK) left the DNSKEY set at +\(gone.time) s, \(gone.time - newDS.time) s after the parent's DS "
+                    + "changed to \(newKSK)"))
         } else {
             Issue.record("no DS change to the new KSK alone (\(changes.map { DSRecord.describe($0.to) })) or old KSK never seen gone")
         }
@@ -199,7 +232,8 @@ struct KeyRolloverChainTests {
         let set = try chain.signerCLI(["zone", "set", Self.zone, "--algorithm", "ed25519"])
         chain.note("dns-signer zone set --algorithm ed25519 → exit \(set.status): \(set.output.trimmingCharacters(in: .whitespacesAndNewlines))")
         #expect(set.status == 0 && !set.output.contains("not supported"), "zone set --algorithm on a signed zone starts a rollover:\n\(set.output)")
-        Self.expectRolloverStarted(chain, kind: "algorithm")
+        // (The contract names no kind for an algorithm rollover; this signer calls it "key-set".)
+        Self.expectRolloverStarted(chain, kind: nil)
         let done = chain.waitForRolloverToFinish(120) { status in
             let live = status.keys.filter { !$0.isRemoved }
             return !live.isEmpty && live.allSatisfy { $0.algorithm == 15 }
@@ -222,7 +256,8 @@ struct KeyRolloverChainTests {
         let signed15 = chain.observer.first(after: rolled) { $0.wwwSignatureAlgorithms.contains(15) }
         let keys15 = chain.observer.first(after: rolled) { $0.keys.contains { $0.algorithm == 15 } }
         if let signed15, let keys15 {
-            #expect(signed15.time < keys15.time, "the zone was signed with algorithm 15 (+\(signed15.time) s) before its DNSKEY was published (+\(keys15.time) s)? RFC 6781's conservative order says first")
+            #expect(signed15.time < keys15.time, Comment(rawValue: "first signatures of algorithm 15 at +\(signed15.time) s, "
+                    + "its DNSKEYs at +\(keys15.time) s: RFC 6781's conservative order signs first"))
         } else {
             Issue.record("the observer never saw algorithm 15 signatures (\(signed15 == nil)) or keys (\(keys15 == nil))")
         }
@@ -230,7 +265,8 @@ struct KeyRolloverChainTests {
         let keysWithout13 = chain.observer.first(after: rolled) { !$0.keys.isEmpty && !$0.keys.contains { $0.algorithm == 13 } }
         if let dsWithout13, let keysWithout13 {
             #expect(keysWithout13.time - dsWithout13.time >= Double(RolloverChain.dsTTL) - slack,
-                    "algorithm 13 DNSKEYs gone at +\(keysWithout13.time) s, \(keysWithout13.time - dsWithout13.time) s after the parent's last alg-13 DS")
+                    Comment(rawValue: "algorithm 13 DNSKEYs gone at +\(keysWithout13.time) s, \(keysWithout13.time - dsWithout13.time) s after the parent's "
+                    + "last alg-13 DS"))
         } else {
             Issue.record("the parent's DS never became algorithm 15 only, or the alg-13 keys were never seen gone")
         }
@@ -262,7 +298,8 @@ struct KeyRolloverChainTests {
         let unsigned = RolloverChain.poll(90, step: 0.5) { (chain.askSigner(Self.zone, "DNSKEY"), chain.askSigner(RolloverChain.www, "A")) } until: {
             $0.0.status == "NOERROR" && $0.0.answer(type: "DNSKEY").isEmpty && $0.1.answer(type: "RRSIG").isEmpty && !$0.1.answer(type: "A").isEmpty
         }
-        #expect(unsigned.ok, "the signer still serves DNSKEY or RRSIG 90 s after the DS went:\n\(unsigned.value.0.raw)\n\(unsigned.value.1.raw)\n\(chain.logs)")
+        #expect(unsigned.ok, Comment(rawValue: "the signer still serves DNSKEY or RRSIG 90 s after the DS went:\n"
+                + "\(unsigned.value.0.raw)\n\(unsigned.value.1.raw)\n\(chain.logs)"))
         chain.note("the signer serves example.test. unsigned")
         let soa = chain.askSigner(Self.zone, "SOA")
         #expect(soa.answer(type: "RRSIG").isEmpty && soa.status == "NOERROR", "SOA unsigned too:\n\(soa.raw)")
@@ -309,6 +346,10 @@ struct KeyRolloverChainTests {
         guard let step = waiting.value?.rollover?.step else { _ = Self.expectChainHeld(chain, secure: true); return }
         let newKSK = try #require(waiting.value?.live("KSK").map(\.keyTag).first { $0 != oldKSK }, "a new KSK: \(waiting.value!.summary)")
         chain.note("waiting at step \"\(step)\" for the DS of KSK \(newKSK)")
+        // The reason names the DS and the parent server it is checked at, as `keys status` promises the operator.
+        let reason = waiting.value?.rollover?.reason ?? ""
+        #expect(reason.contains("\(newKSK)") && reason.contains("127.0.0.1:\(chain.parentPort)"),
+                "the reason names the DS awaited and the parent server asked: \(reason)")
         let cds = RolloverChain.poll(15, step: 0.5) { DSRecord.parse(chain.askSigner(Self.zone, "CDS").answer(type: "CDS")) } until: {
             $0.contains { $0.tag == newKSK }
         }
@@ -321,14 +362,16 @@ struct KeyRolloverChainTests {
             let status = chain.keysStatus().status
             let keys = chain.signerKeys()
             #expect(status?.rollover?.step == step, "the rollover moved on without the DS: \(status?.summary ?? "-")")
-            #expect(keys.contains { $0.tag == oldKSK && $0.isKSK }, "the old KSK left the DNSKEY set while the parent still has only its DS: \(Key.describe(keys))")
+            #expect(keys.contains { $0.tag == oldKSK && $0.isKSK },
+                    "the old KSK left the DNSKEY set while the parent still has only its DS: \(Key.describe(keys))")
             #expect(Set(chain.servedParentDS()) == Set(oldDS))
             held += 1
             Thread.sleep(forTimeInterval: 1)
         }
         chain.note("held for 25 s (\(held) checks)")
         let alerts = chain.eventKinds().filter { $0.kind == "key.action-needed" }
-        #expect(alerts.count - alertsBefore == 1, "exactly one key.action-needed for the rollover's DS step; got \(alerts.count - alertsBefore): \(alerts.map(\.summary).joined(separator: " | "))")
+        let alertText = alerts.map(\.summary).joined(separator: " | ")
+        #expect(alerts.count - alertsBefore == 1, "exactly one key.action-needed for the rollover's DS step; got \(alerts.count - alertsBefore): \(alertText)")
         if let alert = alerts.last, alerts.count > alertsBefore {
             #expect(alert.summary.contains("\(newKSK)"), "the alert names the new KSK \(newKSK): \(alert.summary)")
         }
@@ -337,7 +380,8 @@ struct KeyRolloverChainTests {
         let tags = Set(chain.keysStatus().status?.keys.map(\.keyTag) ?? []).union([oldKSK, newKSK])
         let wrong = (1...65535).lazy.map { (newKSK + $0) % 65536 }.first { !tags.contains($0) }!
         let refused = try chain.signerCLI(["keys", "ds-seen", Self.zone, "\(wrong)"])
-        chain.note("dns-signer keys ds-seen \(Self.zone) \(wrong) → exit \(refused.status): \(refused.output.trimmingCharacters(in: .whitespacesAndNewlines))")
+        chain.note("dns-signer keys ds-seen \(Self.zone) \(wrong) → exit \(refused.status): "
+                   + refused.output.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(refused.status != 0, "ds-seen for tag \(wrong), which no key of the zone has, was accepted:\n\(refused.output)")
         #expect(refused.output.contains("\(wrong)") && refused.output.contains("\(newKSK)"),
                 "the refusal names the tag given and the one the rollover waits for:\n\(refused.output)")
@@ -366,33 +410,54 @@ struct KeyRolloverChainTests {
         var currentKSK = try #require(before.live("KSK").first?.keyTag)
         let firstKSK = currentKSK
 
+        // Kill at random moments from each `keys roll` until its rollover finished (the request itself, every
+        // step and every wait included); another rollover follows until at least 10 kills landed inside one.
         try Self.keysRoll(chain, "ksk")
+        var requested = chain.elapsed
+        var firstKillOfRollover = true
         var rollovers = 1
-        var finished = 0
         var kills = 0
         var killsDuringRollover = 0
-        let deadline = Date().addingTimeInterval(200)
+        var stuck = false
+        let deadline = Date().addingTimeInterval(150)
         while Date() < deadline {
             let status = chain.keysStatus().status
             if let status, status.rollover == nil, status.live("KSK").count == 1, status.live("KSK")[0].keyTag != currentKSK {
-                finished += 1
                 currentKSK = status.live("KSK")[0].keyTag
                 chain.note("rollover \(rollovers) finished: KSK \(currentKSK)")
                 if killsDuringRollover >= 10 { break }
                 try Self.keysRoll(chain, "ksk")
+                requested = chain.elapsed
+                firstKillOfRollover = true
                 rollovers += 1
                 continue
             }
-            Thread.sleep(forTimeInterval: 0.3 + Double(random.below(2200)) / 1000)
+            if status?.rollover == nil && chain.elapsed - requested > 15 {
+                Issue.record("""
+                    the KSK rollover requested at +\(String(format: "%.1f", requested)) s has not started 15 s later \
+                    (\(kills) kills so far, the last at a moment shown in the timeline):
+                    \(chain.keysStatusText())
+                    timeline:
+                    \(chain.timeline)
+                    """)
+                stuck = true
+                break
+            }
+            // The first kill after each `keys roll` lands within a second of it, before or just after the daemon
+            // took the request; the others anywhere in the rollover.
+            Thread.sleep(forTimeInterval: firstKillOfRollover ? 0.05 + Double(random.below(950)) / 1000 : 0.3 + Double(random.below(2200)) / 1000)
             let at = chain.keysStatus().status
             let restart = try chain.killAndRestartSigner()
             kills += 1
-            if at?.rollover != nil { killsDuringRollover += 1 }
-            chain.note("kill -9 #\(kills) at \(at.map { $0.rollover.map { "step \"\($0.step)\"" } ?? "no rollover" } ?? "?"); answering again after \(String(format: "%.2f", restart.down)) s")
+            killsDuringRollover += 1
+            firstKillOfRollover = false
+            let moment = at.map { $0.rollover.map { "step \"\($0.step)\"" } ?? "no rollover in progress" } ?? "?"
+            chain.note("kill -9 #\(kills) at \(moment), \(String(format: "%.1f", chain.elapsed - requested)) s after `keys roll`; "
+                       + "answering again after \(String(format: "%.2f", restart.down)) s")
             #expect(restart.ok, "kill #\(kills): the restarted signer did not answer within 10 s:\n\(chain.logs)")
         }
         #expect(killsDuringRollover >= 10, "only \(killsDuringRollover) kills landed inside a rollover (of \(kills))")
-        let done = chain.waitForRolloverToFinish(90) { $0.live("KSK").count == 1 && $0.live("KSK")[0].keyTag != firstKSK }
+        let done = chain.waitForRolloverToFinish(stuck ? 5 : 90) { $0.live("KSK").count == 1 && $0.live("KSK")[0].keyTag != firstKSK }
         #expect(done.ok, "after \(kills) kills the rollover did not finish within 90 s: \(done.status?.summary ?? done.output)\n\(chain.logs)")
         let finalKSK = try #require(done.status?.live("KSK").first?.keyTag)
         chain.note("\(rollovers) rollover(s), \(kills) kills (\(killsDuringRollover) inside a rollover); KSK \(firstKSK) → \(finalKSK)")

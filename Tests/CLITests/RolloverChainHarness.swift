@@ -25,7 +25,7 @@ final class RolloverChain: @unchecked Sendable {
     static let dsTTL = 2
     static let childTTL = 3
     static let childSOATTL = 2
-    static let tools = ["nsd", "unbound", "dig", "dnssec-keygen", "ldns-signzone"]
+    static let tools = ["nsd", "unbound", "dig", "dnssec-keygen", "dnssec-dsfromkey", "ldns-signzone"]
     static var signerBinary: String { CLITests.binDirectory.appendingPathComponent("dns-signer").path }
 
     let directory: URL
@@ -241,6 +241,13 @@ final class RolloverChain: @unchecked Sendable {
         note("parent NSD serves . and test., signed; trust anchor \(rootAnchor.prefix(40))…")
     }
 
+    /// The SHA-256 DS of a fresh key for `zone` that nobody signs with (for the control test).
+    func unrelatedDS(for zone: String) throws -> DSRecord {
+        let base = try makeKey(zone)
+        let text = try ExternalTool.run("dnssec-dsfromkey", ["-2", base + ".key"], timeout: 30)
+        return try #require(DSRecord.parseLines(text).first, "dnssec-dsfromkey: \(text)")
+    }
+
     /// The DS set the parent currently publishes for example.test. (as the registrar last wrote it).
     var parentDS: [DSRecord] { lock.withLock { parentDSSet } }
 
@@ -336,6 +343,9 @@ final class RolloverChain: @unchecked Sendable {
                 cache-max-ttl: 5
                 cache-max-negative-ttl: 2
                 val-bogus-ttl: 5
+                # Every fresh nonexistent name goes to the signer and its NSEC proof is validated anew, rather
+                # than being synthesised from cached NSEC records.
+                aggressive-nsec: no
                 infra-host-ttl: 10
                 infra-keep-probing: yes
                 # Extended DNS Errors say why a SERVFAIL happened (bogus vs unreachable).
@@ -394,7 +404,9 @@ final class RolloverChain: @unchecked Sendable {
         let add = help(["zone", "add"])
         features.rolloverPolicy = ["--zsk-lifetime", "--propagation-delay", "--parent-ds-ttl", "--parent-server", "--ds-check-interval"]
             .allSatisfy { add.contains($0) }
-        if !features.rolloverPolicy { features.missing.append("zone add --zsk-lifetime/--propagation-delay/--parent-ds-ttl/--parent-server/--ds-check-interval") }
+        if !features.rolloverPolicy {
+            features.missing.append("zone add --zsk-lifetime/--propagation-delay/--parent-ds-ttl/--parent-server/--ds-check-interval")
+        }
         features.parentResolver = help(["serve"]).contains("--parent-resolver")
         if !features.parentResolver { features.missing.append("serve --parent-resolver") }
         features.keysStatus = help(["keys", "status"]).contains("USAGE: dns-signer keys status")
@@ -444,8 +456,6 @@ final class RolloverChain: @unchecked Sendable {
         let back = Self.poll(10, step: 0.05) { self.askSigner(Self.zone, "SOA") } until: { $0.status == "NOERROR" }
         return (Date().timeIntervalSince(killed), back.ok)
     }
-
-    var signerIsRunning: Bool { signer?.isRunning == true }
 
     /// `keys status ZONE --json`, decoded; nil (with the output) when the command fails or prints something else.
     func keysStatus() -> (status: KeysStatus?, output: String) {
@@ -523,8 +533,9 @@ final class RolloverChain: @unchecked Sendable {
     /// Waits (at most `seconds`) until `keys status` shows no rollover and `done` accepts it; notes the outcome.
     func waitForRolloverToFinish(_ seconds: Double, _ done: (KeysStatus) -> Bool) -> (ok: Bool, status: KeysStatus?, output: String) {
         let result = Self.poll(seconds, step: 0.5) { self.keysStatus() } until: { $0.status.map { $0.rollover == nil && done($0) } ?? false }
-        note(result.ok ? "the rollover finished (\(String(format: "%.1f", result.seconds)) s after waiting began): \(result.value.status.map(\.summary) ?? "")"
-                       : "the rollover did not finish within \(Int(seconds)) s: \(result.value.status.map(\.summary) ?? result.value.output)")
+        let state = result.value.status.map(\.summary) ?? result.value.output
+        note(result.ok ? "the rollover finished (\(String(format: "%.1f", result.seconds)) s after waiting began): \(state)"
+                       : "the rollover did not finish within \(Int(seconds)) s: \(state)")
         return (result.ok, result.value.status, result.value.output)
     }
 }
@@ -808,8 +819,11 @@ extension RolloverChain {
                 desired = cds
                 // CDNSKEY, when published, must ask for the same keys (RFC 7344 §4).
                 if !cdnskeys.isEmpty {
-                    let fromKeys = Set(cdnskeys.flatMap { key in Set(cds.map(\.digestType)).compactMap { key.ds(owner: RolloverChain.zone, digestType: $0) } })
-                    if fromKeys != Set(cds) { problems.append("CDS \(cds) but CDNSKEY \(Key.describe(cdnskeys)) makes \(fromKeys.sorted { $0.text < $1.text })") }
+                    let digestTypes = Set(cds.map(\.digestType))
+                    let fromKeys = Set(cdnskeys.flatMap { key in digestTypes.compactMap { key.ds(owner: RolloverChain.zone, digestType: $0) } })
+                    if fromKeys != Set(cds) {
+                        problems.append("CDS \(cds) but CDNSKEY \(Key.describe(cdnskeys)) makes \(fromKeys.sorted { $0.text < $1.text })")
+                    }
                 }
                 // Every CDS must match a DNSKEY that signs the DNSKEY set, or the new DS set would not anchor the zone.
                 for record in cds {
@@ -824,7 +838,11 @@ extension RolloverChain {
             if !problems.isEmpty {
                 // Answers cached at different moments may disagree for a TTL; a disagreement that lasts is the signer's.
                 let streak = lock.withLock { mismatchStreak += 1; return mismatchStreak }
-                if streak == 8 { complain(problems.joined(separator: "; ")) } else { noteOnce("registrar: not accepted (yet): \(problems.joined(separator: "; "))") }
+                if streak == 8 {
+                    complain(problems.joined(separator: "; "))
+                } else {
+                    noteOnce("registrar: not accepted (yet): \(problems.joined(separator: "; "))")
+                }
                 return
             }
             lock.withLock { mismatchStreak = 0 }
@@ -852,7 +870,10 @@ extension RolloverChain {
             var question: String
             var what: String
             var keysStatus: String
-            var description: String { String(format: "+%.1fs ", time) + "\(question): \(what)\n    keys status then: \(keysStatus.replacingOccurrences(of: "\n", with: "\n    "))" }
+            var description: String {
+                String(format: "+%.1fs ", time) + "\(question): \(what)\n    keys status then: "
+                    + keysStatus.replacingOccurrences(of: "\n", with: "\n    ")
+            }
         }
 
         struct Report {
@@ -863,7 +884,6 @@ extension RolloverChain {
             var withoutAD = 0
             var withAD = 0
             var firstWithoutAD: Double?
-            var lastWithAD: Double?
 
             var summary: String {
                 "\(probes) questions, \(answered) right answers, \(servfails) SERVFAIL, \(failures.count) failures, "
@@ -926,7 +946,6 @@ extension RolloverChain {
                     report.answered += 1
                     if reply.flags.contains("ad") {
                         report.withAD += 1
-                        report.lastWithAD = now
                     } else {
                         report.withoutAD += 1
                         if report.firstWithoutAD == nil { report.firstWithoutAD = now }
@@ -994,7 +1013,8 @@ extension RolloverChain {
                 cds: DSRecord.parse(cds.answer(type: "CDS")),
                 parentDS: chain.servedParentDS(),
                 status: chain.features.keysStatus ? chain.keysStatus().status : nil,
-                signerAnswered: keyReply.status == "NOERROR")
+                // All three answered: a sample taken across a restart mixes nothing.
+                signerAnswered: keyReply.status == "NOERROR" && www.status == "NOERROR" && cds.status == "NOERROR")
             let previous = lock.withLock { () -> Sample? in
                 defer { sampleList.append(sample) }
                 return sampleList.last

@@ -97,15 +97,26 @@ actor SignerDaemon {
             receiver.setPolicy(nil, for: origin)
             logger.notice("zone removed", metadata: ["zone": "\(origin.text)"])
         }
+        var fresh: [(config: SignerZoneConfig, worker: ZoneWorker)] = []
         for (origin, config) in wanted {
             receiver.setPolicy(try notifyPolicy(config), for: origin)
             if let entry = workers[origin] {
                 await entry.worker.update(config)
                 continue
             }
-            let worker = ZoneWorker(config: config, store: store, served: served, transfers: transfers,
-                                    downstream: downstream, logger: logger, parentProbe: parentProbe, now: now)
-            await worker.start()
+            fresh.append((config, ZoneWorker(config: config, store: store, served: served, transfers: transfers,
+                                              downstream: downstream, logger: logger, parentProbe: parentProbe, now: now)))
+        }
+        // New zones start (stored version served, first poll and signing) a few at a time, so the first
+        // signing of thousands of zones uses every core and overlaps their transfers and commits.
+        let width = max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)
+        await withTaskGroup(of: Void.self) { group in
+            for (index, entry) in fresh.enumerated() {
+                if index >= width { await group.next() }
+                group.addTask { await entry.worker.start() }
+            }
+        }
+        for (config, worker) in fresh {
             // Each zone sleeps until its own next deadline (or a wake-up): a signer with nothing to do
             // does nothing, however many zones it holds.
             let loop = Task {
@@ -114,8 +125,8 @@ actor SignerDaemon {
                     await worker.wakeup.wait(seconds: await worker.secondsToNextDeadline())
                 }
             }
-            workers[origin] = (worker, loop)
-            logger.info("zone added", metadata: ["zone": "\(origin.text)", "primaries": "\(config.primaries.map(\.description).joined(separator: ", "))"])
+            workers[config.origin] = (worker, loop)
+            logger.info("zone added", metadata: ["zone": "\(config.origin.text)", "primaries": "\(config.primaries.map(\.description).joined(separator: ", "))"])
         }
         handler.replace(with: try router(configs))
     }
