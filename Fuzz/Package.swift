@@ -16,6 +16,9 @@ let package = Package(
             name: "MessageDecoder",
             dependencies: [.product(name: "DNSCore", package: root), "FuzzerDriver"], path: "MessageDecoder"),
         .executableTarget(
+            name: "UpdateDecoder",
+            dependencies: [.product(name: "DNSCore", package: root), "FuzzerDriver"], path: "UpdateDecoder"),
+        .executableTarget(
             name: "ZoneFileParser",
             dependencies: [.product(name: "DNSCore", package: root), "FuzzerDriver"], path: "ZoneFileParser"),
     ]

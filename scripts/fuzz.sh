@@ -23,7 +23,7 @@ FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}
 SCRATCH=${FUZZ_SCRATCH:-$ROOT/.build-fuzz}
 ARTIFACTS=${FUZZ_ARTIFACTS:-$ROOT/fuzz-artifacts}
 # target:corpus-folder-under-Fuzz/corpus
-ALL_TARGETS=(MessageDecoder:message ZoneFileParser:zonefile)
+ALL_TARGETS=(MessageDecoder:message UpdateDecoder:update ZoneFileParser:zonefile)
 
 # Swift's own crash reporter would take over the signal, spend seconds symbolicating, and can hang under
 # libFuzzer; libFuzzer and ASan print the stack themselves.

@@ -31,6 +31,9 @@ PYTHON_MODULES=("dns:dnspython")
 # The notification tests: a real SMTP server (aiosmtpd) with STARTTLS on a certificate made by openssl.
 PYTHON_MODULES+=("aiosmtpd:aiosmtpd")
 PACKAGES+=(openssl python3-aiosmtpd curl sqlite3)
+# dns-primary's dynamic updates and HTTP API, driven by the real clients: certbot's RFC 2136 DNS-01
+# authenticator (its own code path, no ACME server) and octoDNS with its PowerDNS API provider.
+PYTHON_MODULES+=("certbot_dns_rfc2136:certbot-dns-rfc2136" "octodns_powerdns:octodns-powerdns")
 # The primary's bench: PowerDNS expanding ALIAS on outgoing AXFR, beside dns-primary (bench/primary.sh).
 PACKAGES+=(pdns-server pdns-backend-bind pdns-backend-sqlite3)
 # Services a package's postinst may start or enable.

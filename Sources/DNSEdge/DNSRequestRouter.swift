@@ -10,6 +10,8 @@ public struct DNSRequestRouter: DNSRequestHandler {
     public var served: ServedZones
     public var transfers: ZoneTransferResponder?
     public var notifies: NotifyReceiver?
+    /// Dynamic updates (RFC 2136); nil: UPDATE is answered by the answerer (NOTIMP or FORMERR).
+    public var updates: UpdateResponder? = nil
     public var tsig: TSIGVerifier
     public var clock: WallClock
     public var logger: Logger
@@ -29,6 +31,10 @@ public struct DNSRequestRouter: DNSRequestHandler {
     public func handle(_ request: DNSRequest) -> DNSResponseAction {
         let transport: QueryAnswerer.Transport = request.transport == .udp ? .udp : .tcp
         let catalog = served.catalog
+        // Before the answerer: an UPDATE's delete forms (empty RDATA) are no valid query records.
+        if let updates, UpdateMessage.isRequest(request.bytes) {
+            return updates.respond(to: request, tsig: tsig, now: clock.seconds())
+        }
         switch answerer.respond(to: request.bytes, transport: transport, catalog: catalog) {
         case let .bytes(bytes):
             return .reply(bytes)

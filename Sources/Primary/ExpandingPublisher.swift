@@ -157,6 +157,7 @@ actor ExpandingPublisher {
                 continue
             }
             if zones[name] == nil {
+                CountersignMetrics.declareUpdates(zone: snapshot.zone.origin.lowercased().text)
                 zones[name] = ZoneState(
                     snapshot: snapshot, origin: snapshot.zone.origin, needs: AliasExpander.keys(in: snapshot.zone),
                     health: savedHealth[name] ?? .ok, saved: savedAnswers[name] ?? [:])
@@ -231,6 +232,7 @@ actor ExpandingPublisher {
         case .failed(.nxdomain): return .nxdomain
         case .failed(.serverFailure): return .servfail
         case .failed(.cnameLoop), .failed(.cnameChainTooLong): return .cnameLoop
+        case .failed(.unauthenticated): return .unauthenticated  // issue 16 item 4
         case .failed: return .error
         }
     }
@@ -464,6 +466,31 @@ actor ExpandingPublisher {
         }
     }
 
+    /// RFC 2136 updates for every stored zone, each with its update ACL (none: refused); an entry that
+    /// no longer parses is left out (so it allows nothing) and logged.
+    private func updateResponder() -> UpdateResponder {
+        var acls: [DomainName: UpdateACL] = [:]
+        for state in zones.values {
+            var rules: [UpdateACL.Rule] = []
+            for entry in state.snapshot.updateACL {
+                do {
+                    rules.append(try entry.rule(origin: state.origin))
+                } catch {
+                    logger.error("update ACL entry skipped", metadata: [
+                        "zone": "\(state.snapshot.name)", "entry": "\(PrimaryStore.describe(entry))", "reason": "\(error)",
+                    ])
+                }
+            }
+            acls[state.origin] = UpdateACL(rules: rules)
+        }
+        let store = self.store
+        return UpdateResponder(zones: acls, logger: logger, onAnswer: { zone, rcode in
+            CountersignMetrics.updateAnswered(zone: zone.lowercased().text, rcode: rcode.description)
+        }) { message, zone, _ in
+            store.applyUpdate(message, zone: zone, now: Date())
+        }
+    }
+
     /// A new router when an ACL, a zone or a key changed; the set of blocked zones every cycle.
     private func updateRouting() {
         if routingChanged {
@@ -484,9 +511,11 @@ actor ExpandingPublisher {
                 zoneACLs[state.origin] = TransferACL(rules: rules)
             }
             let transfers = ZoneTransferResponder(zones: served, acl: settings.defaultACL, zoneACLs: zoneACLs)
-            handler.setRouter(DNSRequestRouter(
+            var router = DNSRequestRouter(
                 served: served, transfers: transfers, tsig: TSIGVerifier(keys: keys.values.sorted { $0.name < $1.name }),
-                logger: logger))
+                logger: logger)
+            router.updates = updateResponder()
+            handler.setRouter(router)
         }
         var blocked: [DomainName: String] = [:]
         for state in zones.values { if let reason = state.blocked { blocked[state.origin] = reason } }

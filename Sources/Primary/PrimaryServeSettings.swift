@@ -23,11 +23,17 @@ struct PrimaryServeSettings: Sendable {
     var refresh: Int
     /// Seconds between lookups of an ALIAS target that failed.
     var retry: Int
+    /// Take ALIAS addresses only from answers the resolver authenticated (issue 16 item 4).
+    var aliasRequireAuthentic = false
     var threads: Int
     var transferACL: TransferACL
     var logFormat: LogFormat
     /// Where Prometheus metrics and /healthz are served; nil: not at all.
     var metricsListen: ListenAddress?
+    /// Where the PowerDNS-compatible HTTP API listens; nil: off.
+    var apiListen: ListenAddress?
+    /// PEM certificate chain and key for the API's HTTPS; nil: plain HTTP.
+    var apiTLS: APIServer.TLSFiles?
     /// The notification worker's options (`notification-history-days`).
     var notificationWorker: NotificationWorker.Options
     /// The file as loaded (`.empty` without one), for the channel sections.
@@ -38,6 +44,8 @@ struct PrimaryServeSettings: Sendable {
     static let defaultRetry = 5
     static let defaultThreads = 2
     static let defaultMetricsPort = 9153
+    /// PowerDNS's webserver port, where API clients look first.
+    static let defaultAPIPort = 8081
 
     /// The command line as given: nil or empty means "not given", so the file can fill it in. (The
     /// command's options must therefore have no defaults of their own.)
@@ -51,6 +59,10 @@ struct PrimaryServeSettings: Sendable {
         var allowTransfer: [String] = []
         var logFormat: LogFormat?
         var metricsListen: String?
+        var apiListen: String?
+        var apiTLSCertificate: String?
+        var apiTLSKey: String?
+        var aliasRequireAuthentic: Bool?
     }
 
     /// Loads the config file named by `store` (`--config`, `$DNS_PRIMARY_CONFIG`, or the default path when
@@ -111,6 +123,9 @@ struct PrimaryServeSettings: Sendable {
         retry = try config.setting("retry", flag: flags.retry, default: Self.defaultRetry) {
             value throws(ConfigError) in try value.seconds(in: 1...86400)
         }
+        aliasRequireAuthentic = try config.setting("alias-require-authentic", flag: flags.aliasRequireAuthentic, default: false) {
+            value throws(ConfigError) in try value.boolean()
+        }
         if let threads = flags.threads, !(1...64).contains(threads) { throw ValidationError("--threads \(threads): must be 1...64") }
         threads = try config.setting("threads", flag: flags.threads, default: Self.defaultThreads) {
             value throws(ConfigError) in try value.integer(in: 1...64)
@@ -136,7 +151,29 @@ struct PrimaryServeSettings: Sendable {
             try value.address(defaultPort: Self.defaultMetricsPort)
         }
         metricsListen = metrics ?? metricsFromFile
+        let api = try flags.apiListen.map { text in
+            do { return try ListenAddress(parsing: text, defaultPort: Self.defaultAPIPort) } catch {
+                throw ValidationError("--api-listen \(text): \(error)")
+            }
+        }
+        let apiFromFile = try config.single("api-listen").map { value throws(ConfigError) in
+            try value.address(defaultPort: Self.defaultAPIPort)
+        }
+        apiListen = api ?? apiFromFile
+        let certificate = try config.setting("api-tls-certificate", flag: flags.apiTLSCertificate, default: "") {
+            value throws(ConfigError) in try value.word()
+        }
+        let key = try config.setting("api-tls-key", flag: flags.apiTLSKey, default: "") { value throws(ConfigError) in try value.word() }
+        guard certificate.isEmpty == key.isEmpty else {
+            throw ValidationError("api-tls-certificate and api-tls-key go together: give both or neither")
+        }
+        apiTLS = certificate.isEmpty ? nil : APIServer.TLSFiles(certificateChain: certificate, privateKey: key)
         notificationWorker = try NotificationWorker.Options(config: config)
         self.config = config
+    }
+
+    /// 127.0.0.0/8 and ::1: where plain HTTP keeps API keys on the host.
+    static func isLoopback(_ address: IPAddress) -> Bool {
+        IPAddressPrefix.loopbackV4.contains(address) || IPAddressPrefix.loopbackV6.contains(address)
     }
 }

@@ -45,11 +45,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("retry"), help: "Seconds between lookups of an ALIAS target that failed. Default 5.")
     var retry: Int?
 
+    @Flag(name: .customLong("alias-require-authentic"), inversion: .prefixedNo, help: ArgumentHelp(
+        "Accept ALIAS target addresses only from answers the resolver authenticated with DNSSEC (AD bit).",
+        discussion: "Any other answer fails like an unreachable target, under the zone's --alias-failure policy. Needs a validating resolver on a trusted path. Default: no."))
+    var aliasRequireAuthentic: Bool?
+
     @Option(help: "Event-loop threads answering queries. Default 2.")
     var threads: Int?
 
     @Option(name: .customLong("metrics-listen"), help: "Serve Prometheus /metrics and /healthz over HTTP here, ADDR[:PORT].")
     var metricsListen: String?
+
+    @Option(name: .customLong("api-listen"), help: "Serve the PowerDNS-compatible HTTP API here, ADDR[:PORT] (port 8081 when omitted). Default: off. See docs/API.md.")
+    var apiListen: String?
+
+    @Option(name: .customLong("api-tls-certificate"), help: "PEM certificate chain for the API's HTTPS (with --api-tls-key).")
+    var apiTLSCertificate: String?
+
+    @Option(name: .customLong("api-tls-key"), help: "PEM private key for the API's HTTPS.")
+    var apiTLSKey: String?
 
     @Option(name: .customLong("log-format"), help: "text (one line per event) or json (JSON lines).")
     var logFormat: PrimaryServeSettings.LogFormat?
@@ -60,7 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try PrimaryServeSettings.resolve(store: store, flags: .init(
             listen: listen, resolver: resolver, refresh: refresh, retry: retry, threads: threads,
-            allowTransfer: allowTransfer, logFormat: logFormat, metricsListen: metricsListen))
+            allowTransfer: allowTransfer, logFormat: logFormat, metricsListen: metricsListen, apiListen: apiListen,
+            apiTLSCertificate: apiTLSCertificate, apiTLSKey: apiTLSKey, aliasRequireAuthentic: aliasRequireAuthentic))
         _ = LogSetup.bootstrap(format: settings.logFormat == .json ? .json : .text)
         let registry = Telemetry.bootstrap()
         let logger = Logger(label: "countersign.primary")
@@ -76,7 +91,8 @@ struct ServeCommand: AsyncParsableCommand {
         publisherSettings.defaultACL = settings.transferACL
         let zoneStore = try StoreOptions.openStore(path: settings.database, defaulted: store.databaseDefaulted(config: settings.config))
         let publisher = ExpandingPublisher(
-            store: zoneStore, served: served, resolver: UpstreamResolver(resolvers: settings.resolvers), handler: handler,
+            store: zoneStore, served: served, resolver: UpstreamResolver(resolvers: settings.resolvers, requireAuthenticated: settings.aliasRequireAuthentic),
+            handler: handler,
             notifier: notifier, settings: publisherSettings, logger: logger)
         let server = DNSServer(
             configuration: DNSServerConfiguration(listen: settings.listen), handler: CountingRequestHandler(handler),
@@ -87,6 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("listening", metadata: [
             "listeners": "\(server.listeners.map(\.description).joined(separator: ", "))", "database": "\(settings.database)",
             "channels": "\(channels.map(\.name).joined(separator: ","))",
+            "alias-require-authentic": "\(settings.aliasRequireAuthentic)",
         ])
         var operations: OperationsServer?
         if let address = settings.metricsListen {
@@ -94,6 +111,20 @@ struct ServeCommand: AsyncParsableCommand {
             try await http.start()
             logger.info("metrics and health", metadata: ["listen": "\(address)"])
             operations = http
+        }
+        CountersignMetrics.declareAPIRequests()
+        var api: APIServer?
+        if let address = settings.apiListen {
+            let powerDNS = PowerDNSAPI(store: zoneStore, logger: logger)
+            let server = APIServer(listen: address, tls: settings.apiTLS, logger: logger) { request in powerDNS.handle(request) }
+            try await server.start()
+            let loopback = IPAddress(address.host).map { PrimaryServeSettings.isLoopback($0) } ?? (address.host == "localhost")
+            logger.info("http api listening", metadata: [
+                "listen": "\(ListenAddress(host: address.host, port: server.boundPort ?? address.port))",
+                "tls": "\(settings.apiTLS != nil)",
+                "reason": "\(settings.apiTLS == nil && !loopback ? "plain HTTP off loopback: API keys cross the network in clear" : "api-listen")",
+            ])
+            api = server
         }
         // Runs with no channels too: it keeps the outbox pruned.
         let worker = NotificationWorker(pool: zoneStore.pool, channels: channels, logger: logger,
@@ -117,6 +148,7 @@ struct ServeCommand: AsyncParsableCommand {
         notifier.cancelAll()
         await server.stop()
         await operations?.stop()
+        await api?.stop()
     }
 
     /// The primary is unhealthy when it cannot read its store, or when a zone's transfers are blocked

@@ -69,11 +69,12 @@ struct ZoneCommand: ParsableCommand {
             if expanded {
                 let summary = try db.zone(self.zone)
                 let config = try store.loadConfig()
-                let resolvers = try PrimaryServeSettings(
-                    flags: .init(resolver: resolver), config: config).resolvers
+                // The config's alias-require-authentic too, so the file matches what AXFR sends.
+                let settings = try PrimaryServeSettings(flags: .init(resolver: resolver), config: config)
                 let expansion = try await ZoneExpansion.expand(
                     zone, policy: summary.aliasFailurePolicy.policy(keepLastMaxAge: summary.keepLastMaxAge),
-                    resolver: UpstreamResolver(resolvers: resolvers), lastGood: try db.aliasAnswers()[summary.name] ?? [:],
+                    resolver: UpstreamResolver(resolvers: settings.resolvers, requireAuthenticated: settings.aliasRequireAuthentic),
+                    lastGood: try db.aliasAnswers()[summary.name] ?? [:],
                     now: Date())
                 for problem in expansion.problems {
                     FileHandle.standardError.write(Data("warning: zone \(summary.name): \(problem)\n".utf8))

@@ -405,7 +405,7 @@ struct PrimaryStoreTests {
         let applied = try temp.store.pool.read { try Migrations.migrator.appliedMigrations($0) }
         // Ours first, then DaemonKit's outbox (whose own migrations grow on their own).
         #expect(applied == Migrations.migrator.migrations)
-        #expect(applied.starts(with: ["v1", "v2", "outbox-v1"]))
+        #expect(applied.starts(with: ["v1", "v2", "v3", "outbox-v1"]))
         // Reopening an existing file runs no migration twice and keeps the data.
         let reopened = try PrimaryStore(path: temp.path)
         #expect(try reopened.listZones().map(\.name) == ["example.test."])

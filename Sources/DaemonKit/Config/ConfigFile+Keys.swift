@@ -4,7 +4,8 @@ extension ConfigFile {
     /// `dns-primary serve --config`.
     package static let primaryKeys: Set<String> = [
         "database", "listen", "resolver", "refresh", "retry", "threads", "allow-transfer", "log-format", "metrics-listen",
-        "notification-history-days",
+        "notification-history-days", "api-listen", "api-tls-certificate", "api-tls-key",
+        "alias-require-authentic",
     ]
 
     /// `dns-signer serve --config`, top level.

@@ -79,6 +79,31 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v3") { db in
+            // Who may change a zone from outside the host. `update_acl`: RFC 2136 updates, per zone, by TSIG
+            // key and/or address block (one entry per pair), limited to the owner-name patterns in `names`
+            // and the type mnemonics in `types` (space-separated; empty: any). `api_keys`: the HTTP API's
+            // keys, stored as the SHA-256 of the secret (hex) only, limited to the zones in `zones`
+            // (space-separated; empty: every zone).
+            try db.execute(sql: """
+                CREATE TABLE update_acl (
+                    id INTEGER PRIMARY KEY,
+                    zone_id INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+                    key_name TEXT REFERENCES tsig_keys(name) ON DELETE RESTRICT,
+                    prefix TEXT,
+                    names TEXT NOT NULL DEFAULT '',
+                    types TEXT NOT NULL DEFAULT '',
+                    CHECK (key_name IS NOT NULL OR prefix IS NOT NULL)
+                );
+                CREATE UNIQUE INDEX update_acl_unique ON update_acl(zone_id, ifnull(key_name, ''), ifnull(prefix, ''));
+                CREATE TABLE api_keys (
+                    name TEXT PRIMARY KEY,
+                    digest TEXT NOT NULL UNIQUE,
+                    zones TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL
+                );
+                """)
+        }
         Outbox.registerMigrations(&migrator)
         return migrator
     }

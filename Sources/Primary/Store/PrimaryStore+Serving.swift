@@ -14,6 +14,8 @@ struct ServingSnapshot: Sendable {
     var zone: Zone
     var acl: [TransferACLEntry]
     var notify: [NotifyTarget]
+    /// Who may send RFC 2136 updates, and what they may change.
+    var updateACL: [UpdateACLEntry] = []
 
     /// The policy in the form the expander takes.
     var policy: AliasFailurePolicy { aliasFailurePolicy.policy(keepLastMaxAge: keepLastMaxAge) }
@@ -35,7 +37,8 @@ extension PrimaryStore {
             """, arguments: [row.id]).map { NotifyTarget(address: $0["address"], port: $0["port"], key: $0["key_name"]) }
         return ServingSnapshot(
             name: row.name, version: row.version, aliasFailurePolicy: row.aliasFailurePolicy,
-            keepLastMaxAge: row.keepLastMaxAge, zone: try loadZone(db, row), acl: acl, notify: notify)
+            keepLastMaxAge: row.keepLastMaxAge, zone: try loadZone(db, row), acl: acl, notify: notify,
+            updateACL: try updateACL(db, zoneID: row.id))
     }
 
     /// Raises the zone's serial (per its policy) without changing a record, when the expansion of its

@@ -66,10 +66,11 @@ extension PrimaryStore {
             let uses = try Int.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM transfer_acl WHERE key_name = ?1)
                      + (SELECT count(*) FROM notify_targets WHERE key_name = ?1)
+                     + (SELECT count(*) FROM update_acl WHERE key_name = ?1)
                 """, arguments: [key]) ?? 0
             if uses > 0 {
                 throw StoreError(.invalidArgument, record: key,
-                    reason: "the key is used by \(uses) transfer ACL entries or NOTIFY targets; remove them first")
+                    reason: "the key is used by \(uses) transfer ACL entries or NOTIFY targets (update ACL entries counted); remove them first")
             }
             try db.execute(sql: "DELETE FROM tsig_keys WHERE name = ?", arguments: [key])
             if db.changesCount == 0 { throw StoreError(.notFound, record: key, reason: "no such TSIG key") }

@@ -172,19 +172,28 @@ final class PrimaryStore: Sendable {
     /// serial, check it, and write back only the RRsets that differ. A throw anywhere changes nothing.
     @discardableResult
     func edit(zone text: String, record: String?, now: Date, _ change: (inout Zone) throws -> Void) throws -> Zone {
-        let origin = try PrimaryStore.zoneName(text)
-        return try writeImmediate { db in
+        try edit(origin: PrimaryStore.zoneName(text), record: record, keepUnchanged: false, now: now, change).zone
+    }
+
+    /// `edit`, for the remote editors (RFC 2136 updates, the HTTP API): with `keepUnchanged`, a change
+    /// that leaves every record as it was commits nothing and keeps the serial (RFC 2136 §3.6; a client
+    /// re-sending the same state must not make every secondary transfer the zone).
+    func edit(
+        origin: DomainName, record: String?, keepUnchanged: Bool, now: Date, _ change: (inout Zone) throws -> Void
+    ) throws -> (zone: Zone, changed: Bool) {
+        try writeImmediate { db in
             let row = try PrimaryStore.zoneRow(db, origin)
             let old = try PrimaryStore.loadZone(db, row)
             var new = old
             try change(&new)
+            if keepUnchanged && new == old { return (old, false) }
             // Checked before the serial is set, so a bad SOA RRset (none, two) is reported as it is.
             try PrimaryStore.validate(new, record: record)
             guard let serial = PrimaryStore.bumpSerial(
                 &new, old: SerialNumber(row.serial), policy: row.serialPolicy, now: now)
             else { throw StoreError(.zoneCheckFailed, zone: row.name, record: record, reason: "no SOA record at the apex") }
             try PrimaryStore.commit(from: old, to: new, serial: serial, row: row, now: now, db)
-            return new
+            return (new, true)
         }
     }
 
