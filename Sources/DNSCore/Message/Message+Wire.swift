@@ -24,14 +24,7 @@ extension Message {
 
         // Counts are attacker-chosen: reserve no more than the remaining bytes could hold
         // (a question takes at least 5 bytes, a record at least 11).
-        var questions: [Question] = []
-        questions.reserveCapacity(min(questionCount, reader.remaining / 5))
-        for _ in 0..<questionCount {
-            let name = try reader.readName()
-            let type = RecordType(try reader.readUInt16("question type"))
-            let dnsClass = DNSClass(try reader.readUInt16("question class"))
-            questions.append(Question(name: name, type: type, dnsClass: dnsClass))
-        }
+        let questions = try Message.readQuestions(&reader, count: questionCount, section: "question")
         let answers = try Message.readSection(&reader, count: answerCount, section: "answer")
         let authority = try Message.readSection(&reader, count: authorityCount, section: "authority")
 
@@ -102,6 +95,20 @@ extension Message {
     }
 
     /// Answer or authority records: OPT and TSIG have no business there.
+    /// `count` questions (an UPDATE's zone section has the same layout), no more reserved than the
+    /// remaining bytes could hold (a question takes at least 5).
+    static func readQuestions(_ reader: inout WireReader, count: Int, section: String) throws(WireError) -> [Question] {
+        var questions: [Question] = []
+        questions.reserveCapacity(min(count, reader.remaining / 5))
+        for _ in 0..<count {
+            let name = try reader.readName()
+            let type = RecordType(try reader.readUInt16("\(section) type"))
+            let dnsClass = DNSClass(try reader.readUInt16("\(section) class"))
+            questions.append(Question(name: name, type: type, dnsClass: dnsClass))
+        }
+        return questions
+    }
+
     private static func readSection(_ reader: inout WireReader, count: Int, section: String) throws(WireError) -> [ResourceRecord] {
         var records: [ResourceRecord] = []
         records.reserveCapacity(min(count, reader.remaining / 11))

@@ -20,14 +20,7 @@ extension UpdateMessage {
         let flags = Message.Flags(headerWord: word)
         guard flags.opcode == .UPDATE else { throw .malformedMessage("opcode \(flags.opcode), not UPDATE") }
 
-        var zones: [Question] = []
-        zones.reserveCapacity(min(zoneCount, reader.remaining / 5))
-        for _ in 0..<zoneCount {
-            let name = try reader.readName()
-            let type = RecordType(try reader.readUInt16("zone type"))
-            let dnsClass = DNSClass(try reader.readUInt16("zone class"))
-            zones.append(Question(name: name, type: type, dnsClass: dnsClass))
-        }
+        let zones = try Message.readQuestions(&reader, count: zoneCount, section: "zone")
         let prerequisites = try Self.readSection(&reader, count: prerequisiteCount, section: "prerequisite")
         let updates = try Self.readSection(&reader, count: updateCount, section: "update")
 
