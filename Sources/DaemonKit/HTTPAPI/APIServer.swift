@@ -40,7 +40,7 @@ package final class APIServer: Sendable {
     private let handler: Handler
     private let logger: Logger
     private let group: any EventLoopGroup
-    private let state = APIServerState()
+    private let state = HTTPListenerState()
 
     package init(listen: ListenAddress, tls: TLSFiles? = nil, limits: Limits = Limits(),
                  logger: Logger = Logger(label: "countersign.api"), handler: @escaping Handler) {
@@ -76,13 +76,7 @@ package final class APIServer: Sendable {
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                let admitted = state.withLock { current -> Bool in
-                    guard current.connections < limits.maxConnections else { return false }
-                    current.connections += 1
-                    return true
-                }
-                guard admitted else { return channel.close() }
-                channel.closeFuture.whenComplete { _ in state.withLock { $0.connections -= 1 } }
+                guard state.admit(channel, limit: limits.maxConnections) else { return channel.close() }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let sslContext { try sync.addHandler(NIOSSLServerHandler(context: sslContext)) }
@@ -117,20 +111,4 @@ package final class APIServer: Sendable {
 package struct APIServerError: Error, CustomStringConvertible, Sendable {
     package var reason: String
     package var description: String { reason }
-}
-
-private final class APIServerState: @unchecked Sendable {
-    struct Value {
-        var channel: (any Channel)?
-        var connections = 0
-    }
-
-    private let lock = NSLock()
-    private var value = Value()
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
 }

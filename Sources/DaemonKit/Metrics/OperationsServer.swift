@@ -20,7 +20,7 @@ package final class OperationsServer: Sendable {
     private let logger: Logger
     private let group: any EventLoopGroup
     private let ownsGroup: Bool
-    private let state = LockedState()
+    private let state = HTTPListenerState()
 
     package struct Limits: Sendable {
         /// Bytes one request (line, headers and any body) may take.
@@ -62,13 +62,7 @@ package final class OperationsServer: Sendable {
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                let admitted = state.withLock { current -> Bool in
-                    guard current.connections < limits.maxConnections else { return false }
-                    current.connections += 1
-                    return true
-                }
-                guard admitted else { return channel.close() }
-                channel.closeFuture.whenComplete { _ in state.withLock { $0.connections -= 1 } }
+                guard state.admit(channel, limit: limits.maxConnections) else { return channel.close() }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     let limiter = RequestSizeLimiter(maxBytes: limits.maxRequestBytes)
@@ -94,22 +88,5 @@ package final class OperationsServer: Sendable {
         }
         try? await channel?.close()
         if ownsGroup { try? await group.shutdownGracefully() }
-    }
-}
-
-/// The listener and the connection count, shared with the event loop that accepts.
-private final class LockedState: @unchecked Sendable {
-    struct Value {
-        var channel: (any Channel)?
-        var connections = 0
-    }
-
-    private let lock = NSLock()
-    private var value = Value()
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }
