@@ -8,12 +8,16 @@ import Logging
 /// transfers. Content mode keeps the seeds' "transfer and compare every minute" for primaries that change
 /// content without raising the serial.
 extension ZoneWorker {
-    static let soaClient = DNSQueryClient(timeout: .seconds(2), attempts: 2)
+    /// One second per try: a primary that does not answer an SOA query in that time is transferred
+    /// from anyway (and the transfer says what is wrong).
+    static let soaClient = DNSQueryClient(timeout: .seconds(1), attempts: 2)
 
     /// The serial the primary answers when it equals the one we hold and no transfer is called for:
     /// the poll may end there. nil: transfer.
     func unchangedSerial(_ current: ZoneUpdate.Current) async -> UInt32? {
-        guard !transferAsked, let held = current.unsigned.serial?.rawValue else { return nil }
+        // While polls fail, go straight to the transfer: its error is the one to report, and an SOA query
+        // to a primary that is down would only add its timeout to every retry.
+        guard !transferAsked, machine.failures == 0, let held = current.unsigned.serial?.rawValue else { return nil }
         guard await pollMode() == .serial else { return nil }
         if let last = lastContentCheck, now() - last >= config.contentCheckSeconds { return nil }
         if lastContentCheck == nil { return nil }
