@@ -94,8 +94,9 @@ extension ZoneWorker {
             actions = resignFinished(.done(published(current.signed, unsigned: current.unsigned)), change: nil)
         }
         // Never ask again for a step at a time already past: a step that changed nothing would repeat.
-        let next = keysDeadline().map { max($0, time + 1) }
-        recordKeyMetrics()
+        let deadline = keysDeadline()
+        let next = deadline.map { max($0, time + 1) }
+        recordKeyMetrics(nextEvent: deadline)
         return actions + machine.event(.keysDue(now: now(), at: next))
     }
 
@@ -144,13 +145,14 @@ extension ZoneWorker {
         }
         zoneKeys.lifecycle = lifecycle
         keys = zoneKeys
-        recordKeyMetrics()
+        recordKeyMetrics(nextEvent: nil)
         return zoneKeys
     }
 
-    func recordKeyMetrics() {
+    /// `nextEvent` is `keysDeadline()`, passed in: it reads the whole published zone for its TTLs.
+    func recordKeyMetrics(nextEvent: Int64?) {
         guard let keys else { return }
-        KeyMetrics.record(zone: origin.text, lifecycle: keys.lifecycle, nextEvent: keysDeadline())
+        KeyMetrics.record(zone: origin.text, lifecycle: keys.lifecycle, nextEvent: nextEvent)
     }
 
     /// When the key lifecycle next needs a step.

@@ -18,10 +18,9 @@ extension ZoneWorker {
         // While polls fail, go straight to the transfer: its error is the one to report, and an SOA query
         // to a primary that is down would only add its timeout to every retry.
         guard !transferAsked, machine.failures == 0, let held = current.unsigned.serial?.rawValue else { return nil }
-        guard await pollMode() == .serial else { return nil }
-        if let last = lastContentCheck, now() - last >= config.contentCheckSeconds { return nil }
-        if lastContentCheck == nil { return nil }
-        guard let serial = await primarySerial(), serial == held else { return nil }
+        // A content check is due at the first poll after a start and every `contentCheckSeconds` after.
+        guard let last = lastContentCheck, now() - last < config.contentCheckSeconds else { return nil }
+        guard await pollMode() == .serial, let serial = await primarySerial(), serial == held else { return nil }
         return serial
     }
 

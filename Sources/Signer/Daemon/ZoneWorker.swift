@@ -111,8 +111,9 @@ actor ZoneWorker {
         if let pending = try? store.keyRequests(zone: origin.text), !pending.isEmpty { keysAsked = true }
         restoreReview()
         var actions = machine.event(.started(now: now(), published: facts, lastSuccess: state.lastSuccessAt))
-        actions += machine.event(.keysDue(now: now(), at: keysDeadline()))
-        recordKeyMetrics()
+        let keysAt = keysDeadline()
+        actions += machine.event(.keysDue(now: now(), at: keysAt))
+        recordKeyMetrics(nextEvent: keysAt)
         await execute(actions)
     }
 
