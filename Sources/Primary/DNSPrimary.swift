@@ -15,7 +15,7 @@ struct DNSPrimary: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, ZoneCommand.self, RecordCommand.self, TSIGCommand.self, ZoneFileCommand.self, NotifyCommand.self,
-            UpdateACLCommand.self, APIKeyCommand.self,
+            UpdateACLCommand.self, APIKeyCommand.self, CatalogCommand.self,
         ]
     )
 }

@@ -88,10 +88,12 @@ actor ExpandingPublisher {
 
     private var cache = AliasCache(refreshMargin: 5, minimumLifetime: 5)
     private var inFlight: Set<AliasKey> = []
-    private var zones: [String: ZoneState] = [:]
+    var zones: [String: ZoneState] = [:]
     private var storedKeys: [TSIGKeyEntry]?
-    private var keys: [DomainName: TSIGKey] = [:]
-    private var routingChanged = true
+    var keys: [DomainName: TSIGKey] = [:]
+    var routingChanged = true
+    /// The catalog zone served now (`catalog set`): its name and membership digest.
+    var publishedCatalog: (name: DomainName, digest: [UInt8])?
     private var savedHealth: [String: AliasHealth] = [:]
     private var savedAnswers: [String: [AliasKey: AliasLastGood]] = [:]
 
@@ -131,6 +133,7 @@ actor ExpandingPublisher {
         let table = cache.table(now: now, countDown: false)
         for name in zones.keys.sorted() { evaluate(name, table: table, now: now, date: date) }
         saveAnswers()
+        refreshCatalog(now: date)
         updateRouting()
     }
 
@@ -342,15 +345,19 @@ actor ExpandingPublisher {
 
     /// NOTIFY to the zone's targets, signed with their keys; the sender retries and logs the outcome.
     private func notify(_ zone: Zone, _ snapshot: ServingSnapshot) {
-        guard !snapshot.notify.isEmpty else { return }
+        notify(zone, targets: snapshot.notify, name: snapshot.name)
+    }
+
+    func notify(_ zone: Zone, targets notifyTargets: [NotifyTarget], name: String) {
+        guard !notifyTargets.isEmpty else { return }
         var targets: [NotifySender.Target] = []
-        for target in snapshot.notify {
+        for target in notifyTargets {
             guard let ip = IPAddress(target.address) else { continue }
             var key: TSIGKey?
-            if let name = target.key {
-                guard let found = (try? DomainName(name)).flatMap({ keys[$0] }) else {
+            if let keyName = target.key {
+                guard let found = (try? DomainName(keyName)).flatMap({ keys[$0] }) else {
                     logger.error("notify skipped", metadata: [
-                        "zone": "\(snapshot.name)", "peer": "\(target.address)", "reason": "TSIG key \(name) is not usable",
+                        "zone": "\(name)", "peer": "\(target.address)", "reason": "TSIG key \(keyName) is not usable",
                     ])
                     continue
                 }
@@ -359,7 +366,7 @@ actor ExpandingPublisher {
             targets.append(NotifySender.Target(address: PeerAddress(ip: ip, port: target.port), key: key))
         }
         logger.info("notify", metadata: [
-            "zone": "\(snapshot.name)", "serial": "\(zone.serial.map { "\($0)" } ?? "-")",
+            "zone": "\(name)", "serial": "\(zone.serial.map { "\($0)" } ?? "-")",
             "targets": "\(targets.map(\.description).joined(separator: ", "))",
         ])
         notifier.notify(zone: zone.origin, soa: zone.rrset(at: zone.origin, type: .SOA)?.records.first, targets: targets)
@@ -509,6 +516,9 @@ actor ExpandingPublisher {
                     }
                 }
                 zoneACLs[state.origin] = TransferACL(rules: rules)
+            }
+            if let catalog = publishedCatalog {
+                zoneACLs[catalog.name] = catalogACL(zoneACLs)
             }
             let transfers = ZoneTransferResponder(zones: served, acl: settings.defaultACL, zoneACLs: zoneACLs)
             var router = DNSRequestRouter(

@@ -9,7 +9,7 @@ struct DNSSigner: AsyncParsableCommand {
         abstract: "Countersign's signing secondary: transfer, guard, sign, serve.",
         subcommands: [
             ServeCommand.self, ZoneCommand.self, TSIGCommand.self, KeysCommand.self, DNSKEYCommand.self, DSCommand.self,
-            CheckChainCommand.self, NotifyCommand.self, SignZoneCommand.self, VerifyZoneCommand.self,
+            CheckChainCommand.self, NotifyCommand.self, SignZoneCommand.self, VerifyZoneCommand.self, CatalogCommand.self,
         ]
     )
 }

@@ -162,14 +162,17 @@ struct ZoneCommand: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove a zone with its state, private keys, downstream entries and published copies.")
+            abstract: "Remove a zone with its state, private keys, downstream entries and published copies.",
+            discussion: "Several zones (arguments, and --from FILE as for `zone add`) are removed in one transaction: all, or none when one is unknown.")
         @OptionGroup var store: SignerStoreOptions
-        @Argument(help: "The zone.") var zone: String
+        @Argument(help: "The zone (several may be given).") var zones: [String] = []
+        @Option(name: .long, help: "Also remove the zones named in this file, one per line (- reads standard input).") var from: String?
 
         func run() throws {
-            let origin = try SignerStore.zoneName(zone)
-            try store.open().removeZone(origin.text, now: Date())
-            print("removed \(origin.text): no longer polled or served; its private keys are deleted")
+            let names = try (zones + Add.names(from: from)).map { try SignerStore.zoneName($0).text }
+            guard !names.isEmpty else { throw ValidationError("give the zone to remove (or several, or --from FILE)") }
+            try store.open().removeZones(names, now: Date())
+            for name in names { print("removed \(name): no longer polled or served; its private keys are deleted") }
         }
     }
 

@@ -105,6 +105,7 @@ enum Migrations {
                 """)
         }
         Outbox.registerMigrations(&migrator)
+        registerCatalogMigration(&migrator)
         return migrator
     }
 }

@@ -19,10 +19,14 @@ actor SignerDaemon {
     let logger: Logger
     let now: @Sendable () -> Int64
     private let transfers: AXFRClient
-    private let downstream: DownstreamNotifier
+    let downstream: DownstreamNotifier
     private var receiver: NotifyReceiver!
-    private var workers: [DomainName: (worker: ZoneWorker, loop: Task<Void, Never>)] = [:]
+    var workers: [DomainName: (worker: ZoneWorker, loop: Task<Void, Never>)] = [:]
     private var configVersion: Int64?
+    /// The catalog zone served now (`catalog set`): its name and membership digest.
+    var publishedCatalog: (name: DomainName, digest: [UInt8])?
+    /// The catalogs followed (`catalog follow`), each polled by its own loop.
+    private var followers: [DomainName: (follower: CatalogFollower, loop: Task<Void, Never>, settings: FollowedCatalog)] = [:]
     /// The static zones of `--zone-file` (served as given, never polled) and who may transfer them.
     private let staticZones: Set<DomainName>
     private var staticACL: TransferACL = .loopbackOnly
@@ -42,7 +46,12 @@ actor SignerDaemon {
         let sender = NotifySender(group: group, logger: logger)
         downstream = DownstreamNotifier(sender: sender, targets: { [store, logger] zone in
             do {
-                return try store.notifyTargets(zone: zone.text).compactMap { target -> NotifySender.Target? in
+                // The zone's own secondaries and the catalog's fleet, which serves every zone (and the
+                // catalog itself, which has no targets of its own).
+                let fleet = try store.catalogSettings().downstream
+                let own = (try? store.notifyTargets(zone: zone.text)) ?? []
+                var seen = Set<String>()
+                return try (own + fleet).filter { seen.insert("\($0.address)|\($0.port)").inserted }.compactMap { target -> NotifySender.Target? in
                     guard let peer = PeerAddress(ListenAddress(host: target.address, port: target.port)) else { return nil }
                     return NotifySender.Target(address: peer, key: try target.key.flatMap { try store.tsigKey(named: $0) })
                 }
@@ -70,6 +79,8 @@ actor SignerDaemon {
     func stop() {
         for (_, entry) in workers { entry.loop.cancel(); entry.worker.wakeup.wake() }
         workers.removeAll()
+        for (_, entry) in followers { entry.loop.cancel(); entry.follower.wakeup.wake() }
+        followers.removeAll()
     }
 
     /// Re-reads the configuration when it changed; passes `zone refresh` requests on.
@@ -77,10 +88,12 @@ actor SignerDaemon {
         // One cheap read a second; the zone rows only when an operator changed something (`zone refresh`
         // raises the version too).
         let version = try store.configVersion()
-        guard version != configVersion else { return }
+        guard version != configVersion else { return await refreshCatalog() }
         configVersion = version
         let configs = try store.zones()
         try await apply(configs)
+        try applyFollowed(try store.followedCatalogs())
+        await refreshCatalog()
         for config in configs where config.refreshRequested {
             if let entry = workers[config.origin] {
                 Task { await entry.worker.notified() }
@@ -136,9 +149,15 @@ actor SignerDaemon {
     private func router(_ configs: [SignerZoneConfig]) throws -> DNSRequestRouter {
         var zoneACLs: [DomainName: TransferACL] = [:]
         for origin in staticZones { zoneACLs[origin] = staticACL }
+        let catalog = try store.catalogSettings()
+        let fleet = SignerStore.fleetACLRules(catalog.downstream)
         for config in configs {
             let acl = try store.downstreamACL(zone: config.origin.text)
-            if !acl.rules.isEmpty { zoneACLs[config.origin] = acl }
+            let rules = acl.rules + fleet.filter { !acl.rules.contains($0) }
+            if !rules.isEmpty { zoneACLs[config.origin] = TransferACL(rules: rules) }
+        }
+        if let name = catalog.catalog.flatMap({ try? DomainName($0.name) }), !fleet.isEmpty {
+            zoneACLs[name] = TransferACL(rules: fleet)
         }
         let transfers = ZoneTransferResponder(zones: served, acl: .loopbackOnly, zoneACLs: zoneACLs, logger: logger)
         return DNSRequestRouter(served: served, transfers: transfers, notifies: receiver,
@@ -151,6 +170,7 @@ actor SignerDaemon {
     }
 
     private func notified(_ zone: DomainName) async {
+        if let entry = followers[zone] { return entry.follower.wakeup.wake() }
         guard let entry = workers[zone] else { return }
         await entry.worker.notified()
     }
@@ -164,4 +184,30 @@ actor SignerDaemon {
         return HealthReport.evaluate(zones: inputs, now: now())
     }
     var zoneNames: [DomainName] { Array(workers.keys) }
+
+    /// Starts a loop per followed catalog, stops those no longer followed, restarts those whose settings
+    /// changed; NOTIFY for a catalog is taken from its primaries (with its key) and wakes its loop.
+    private func applyFollowed(_ catalogs: [FollowedCatalog]) throws {
+        var wanted: [DomainName: FollowedCatalog] = [:]
+        for catalog in catalogs { if let name = try? DomainName(catalog.name) { wanted[name] = catalog } }
+        for (name, entry) in followers where wanted[name].map({ Self.sameSource($0, entry.settings) }) != true {
+            entry.loop.cancel()
+            entry.follower.wakeup.wake()
+            followers[name] = nil
+            if workers[name] == nil { receiver.setPolicy(nil, for: name) }
+        }
+        for (name, catalog) in wanted where followers[name] == nil {
+            let follower = CatalogFollower(catalog, store: store, transfers: transfers, logger: logger)
+            let primaries = catalog.primaries.compactMap { try? ListenAddress(parsing: $0, defaultPort: 53) }
+            let allowed = primaries.compactMap { PeerAddress($0).map { IPAddressPrefix(address: $0.ip, length: $0.ip.bytes.count * 8) } }
+            receiver.setPolicy(NotifyReceiver.ZonePolicy(allowed: allowed, key: try catalog.key.map { try DomainName($0) }), for: name)
+            followers[name] = (follower, Task { await follower.run() }, catalog)
+            logger.info("catalog followed", metadata: ["zone": "\(name.text)", "primaries": "\(catalog.primaries.joined(separator: ", "))"])
+        }
+    }
+
+    /// Whether a follower's settings are unchanged (its serial and last result are its own bookkeeping).
+    private static func sameSource(_ a: FollowedCatalog, _ b: FollowedCatalog) -> Bool {
+        a.id == b.id && a.primaries == b.primaries && a.key == b.key && a.pollSeconds == b.pollSeconds
+    }
 }

@@ -125,33 +125,41 @@ extension SignerStore {
         }
         try writeImmediate { db in
             for (config, primaries, keyName) in checked {
-                let zone = config.origin.lowercased().text
-                if try Row.fetchOne(db, sql: "SELECT 1 FROM zones WHERE name = ?", arguments: [zone]) != nil {
-                    throw SignerStoreError(.zoneExists, zone: zone, reason: "the zone already exists (change its settings with `dns-signer zone set`)")
-                }
-                if let keyName { try SignerStore.requireKey(db, keyName, zone: zone) }
-                try db.execute(
-                    sql: """
-                        INSERT INTO zones (name, primaries, tsig_key, poll_seconds, denial, opt_out, algorithm, csk,
-                            shrink_limit, allow_serial_decrease, accept_next, signed_serial_policy, expire_action,
-                            refresh_requested, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        zone, primaries.map(\.description).joined(separator: " "), keyName, config.pollSeconds,
-                        config.denial.rawValue, config.optOut, Int(config.algorithm.rawValue), config.csk,
-                        config.shrinkLimit, config.allowSerialDecrease, config.acceptNext,
-                        config.signedSerialPolicy.rawValue, config.expireAction.rawValue, config.refreshRequested,
-                        SignerStore.timestamp(now), SignerStore.timestamp(now),
-                    ])
-                let id = db.lastInsertedRowID
-                try SignerStore.writeGuardSettings(config, zoneID: id, db)
-                try SignerStore.writeKeySettings(config, zoneID: id, db)
-                try SignerStore.writeReviewSettings(config, zoneID: id, db)
-                try db.execute(sql: "INSERT INTO zone_state (zone_id) VALUES (?)", arguments: [id])
+                _ = try SignerStore.insertZone(config, primaries: primaries, keyName: keyName, now: now, db)
             }
             try SignerStore.touch(zoneID: nil, now: now, db)
         }
+    }
+
+    /// Inserts one checked zone with its settings and empty state; refused when the name exists or the
+    /// key does not. The caller raises the configuration version.
+    static func insertZone(_ config: SignerZoneConfig, primaries: [ListenAddress], keyName: String?, now: Date,
+                           _ db: Database) throws -> Int64 {
+        let zone = config.origin.lowercased().text
+        if try Row.fetchOne(db, sql: "SELECT 1 FROM zones WHERE name = ?", arguments: [zone]) != nil {
+            throw SignerStoreError(.zoneExists, zone: zone, reason: "the zone already exists (change its settings with `dns-signer zone set`)")
+        }
+        if let keyName { try SignerStore.requireKey(db, keyName, zone: zone) }
+        try db.execute(
+            sql: """
+                INSERT INTO zones (name, primaries, tsig_key, poll_seconds, denial, opt_out, algorithm, csk,
+                    shrink_limit, allow_serial_decrease, accept_next, signed_serial_policy, expire_action,
+                    refresh_requested, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                zone, primaries.map(\.description).joined(separator: " "), keyName, config.pollSeconds,
+                config.denial.rawValue, config.optOut, Int(config.algorithm.rawValue), config.csk,
+                config.shrinkLimit, config.allowSerialDecrease, config.acceptNext,
+                config.signedSerialPolicy.rawValue, config.expireAction.rawValue, config.refreshRequested,
+                SignerStore.timestamp(now), SignerStore.timestamp(now),
+            ])
+        let id = db.lastInsertedRowID
+        try SignerStore.writeGuardSettings(config, zoneID: id, db)
+        try SignerStore.writeKeySettings(config, zoneID: id, db)
+        try SignerStore.writeReviewSettings(config, zoneID: id, db)
+        try db.execute(sql: "INSERT INTO zone_state (zone_id) VALUES (?)", arguments: [id])
+        return id
     }
 
     /// Changes the settings `changes` names (`zone set`) in one `BEGIN IMMEDIATE` transaction, with the same
@@ -214,7 +222,8 @@ extension SignerStore {
 
     func storedZones() throws -> [StoredZone] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM zones ORDER BY name").map(SignerStore.storedZone)
+            // A zone its catalog dropped is parked: kept with its keys, neither polled nor served.
+            try Row.fetchAll(db, sql: "SELECT * FROM zones WHERE parked = 0 ORDER BY name").map(SignerStore.storedZone)
         }
     }
 
@@ -236,10 +245,18 @@ extension SignerStore {
     /// Deletes the zone and everything of it: state, keys, downstream entries, published copies. The
     /// events already recorded for it stay in the outbox.
     func removeZone(_ name: String, now: Date = Date()) throws {
-        let origin = try SignerStore.zoneName(name)
+        try removeZones([name], now: now)
+    }
+
+    /// Removes several zones in one transaction: all of them, or none when one is unknown (so a typo in
+    /// a list of a hundred names removes nothing).
+    func removeZones(_ names: [String], now: Date = Date()) throws {
+        let origins = try names.map { try SignerStore.zoneName($0) }
         try writeImmediate { db in
-            let id = try SignerStore.zoneID(db, origin)
-            try db.execute(sql: "DELETE FROM zones WHERE id = ?", arguments: [id])
+            for origin in origins {
+                let id = try SignerStore.zoneID(db, origin)
+                try db.execute(sql: "DELETE FROM zones WHERE id = ?", arguments: [id])
+            }
             try SignerStore.touch(zoneID: nil, now: now, db)
         }
     }

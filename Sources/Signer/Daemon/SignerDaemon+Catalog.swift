@@ -1,0 +1,54 @@
+import DNSCore
+import Foundation
+
+extension SignerDaemon {
+    /// Publishes the catalog zone of the zones served here (`dns-signer catalog set`), when its
+    /// membership changed: a zone is a member from its first published signed version until it is
+    /// removed, so a fleet secondary told of it can transfer it at once. The serial rises only when the
+    /// membership does, and the fleet is told by NOTIFY. Runs every second with the store check.
+    func refreshCatalog() async {
+        let settings: CatalogSettings
+        do {
+            settings = try store.catalogSettings()
+        } catch {
+            logger.error("cannot read the catalog setting", metadata: ["reason": "\(error)"])
+            return
+        }
+        let wanted = settings.catalog.flatMap { produced in (try? DomainName(produced.name)).map { (produced, $0) } }
+        if let published = publishedCatalog, published.name != wanted?.1 {
+            served.remove(published.name)
+            publishedCatalog = nil
+            logger.notice("catalog withdrawn", metadata: ["zone": "\(published.name.text)"])
+        }
+        guard let wanted else { return }
+        let (produced, name) = wanted
+        let groups = produced.group.map { [$0] } ?? []
+        let members = workers.keys
+            .filter { !$0.isSubdomain(of: name) && served.serial(of: $0) != nil }
+            .map { CatalogMember(zone: $0, groups: groups) }
+        let catalog: CatalogZone
+        do {
+            catalog = try CatalogZone(origin: name, members: members)
+        } catch {
+            logger.error("cannot build the catalog", metadata: ["zone": "\(name.text)", "reason": "\(error)"])
+            return
+        }
+        let digest = catalog.membershipDigest
+        guard publishedCatalog?.digest != digest else { return }
+        do {
+            let serial = try store.publishCatalog(name: produced.name, digest: Data(digest),
+                                                  now: Date(timeIntervalSince1970: TimeInterval(now())))
+            let zone = catalog.zone(serial: SerialNumber(serial))
+            try served.publish(zone)
+            publishedCatalog = (name, digest)
+            logger.notice("catalog published", metadata: [
+                "zone": "\(name.text)", "serial": "\(serial)", "members": "\(catalog.members.count)",
+            ])
+            let soa = zone.rrset(at: name, type: .SOA)?.records.first
+            let downstream = downstream
+            Task { await downstream.announce(name, soa: soa) }
+        } catch {
+            logger.error("cannot publish the catalog", metadata: ["zone": "\(name.text)", "reason": "\(error)"])
+        }
+    }
+}
