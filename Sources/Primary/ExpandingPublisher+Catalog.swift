@@ -1,6 +1,8 @@
+import DaemonKit
 import DNSCore
 import DNSEdge
 import Foundation
+import Logging
 
 extension ExpandingPublisher {
     /// Publishes the catalog zone of the zones served here (`dns-primary catalog set`) when its
@@ -11,7 +13,7 @@ extension ExpandingPublisher {
     /// daemon's `--allow-transfer` and by every zone's transfer ACL entries — whoever may transfer a
     /// member is a secondary of this primary and needs the list; no separate setting to keep in step.
     func refreshCatalog(now date: Date) {
-        let setting: PrimaryCatalogSetting?
+        let setting: ProducedCatalog?
         do { setting = try store.catalogSetting() } catch {
             logger.error("cannot read the catalog setting", metadata: ["reason": "\(error)"])
             return

@@ -189,7 +189,8 @@ struct CatalogFleetTests {
         let added = Date()
         var took: [FleetSecondary.Kind: Double] = [:]
         var missing: [FleetSecondary.Kind: [String]] = [.knot: zones, .bind: zones]
-        while Date().timeIntervalSince(added) < 30, took.count < 2 {
+        // The target is 30 s; the wait goes on to 90 s so a slow run says how slow it was.
+        while Date().timeIntervalSince(added) < 90, took.count < 2 {
             for secondary in [knot, bind] where took[secondary.kind] == nil {
                 let signed = secondary.survey(zones, dir: harness.dir).signed
                 missing[secondary.kind] = zones.filter { !signed.contains($0) }
@@ -199,7 +200,8 @@ struct CatalogFleetTests {
         }
         for secondary in [knot, bind] {
             let left = missing[secondary.kind] ?? []
-            #expect(left.isEmpty, "\(secondary.kind) serves \(zones.count - left.count) of \(zones.count) zones signed 30 s after `zone add`; missing e.g. \(left.prefix(5)):\n\(secondary.daemon.log.suffix(3000))\n\(harness.logs)")
+            #expect(left.isEmpty, "\(secondary.kind) serves \(zones.count - left.count) of \(zones.count) zones signed 90 s after `zone add`; missing e.g. \(left.prefix(5)):\n\(secondary.daemon.log.suffix(3000))\n\(harness.logs)")
+            if let seconds = took[secondary.kind] { #expect(seconds <= 30, "\(secondary.kind) took \(seconds) s to serve all \(zones.count) zones signed (target 30 s)") }
         }
         print("catalog fleet: all \(zones.count) zones served signed after: knot \(took[.knot].map { String(format: "%.1f s", $0) } ?? "never"), bind \(took[.bind].map { String(format: "%.1f s", $0) } ?? "never")")
         try #require(took.count == 2)
@@ -221,7 +223,7 @@ struct CatalogFleetTests {
         let removed = Date()
         var dropped: [FleetSecondary.Kind: Double] = [:]
         var still: [FleetSecondary.Kind: Set<String>] = [:]
-        while Date().timeIntervalSince(removed) < 30, dropped.count < 2 {
+        while Date().timeIntervalSince(removed) < 90, dropped.count < 2 {
             for secondary in [knot, bind] where dropped[secondary.kind] == nil {
                 still[secondary.kind] = secondary.survey(zones, dir: harness.dir).served
                 if still[secondary.kind]!.isEmpty { dropped[secondary.kind] = Date().timeIntervalSince(removed) }
@@ -230,7 +232,8 @@ struct CatalogFleetTests {
         }
         for secondary in [knot, bind] {
             let left = still[secondary.kind] ?? []
-            #expect(left.isEmpty, "\(secondary.kind) still serves \(left.count) removed zones 30 s later, e.g. \(left.sorted().prefix(5)):\n\(secondary.daemon.log.suffix(3000))")
+            #expect(left.isEmpty, "\(secondary.kind) still serves \(left.count) removed zones 90 s later, e.g. \(left.sorted().prefix(5)):\n\(secondary.daemon.log.suffix(3000))")
+            if let seconds = dropped[secondary.kind] { #expect(seconds <= 30, "\(secondary.kind) took \(seconds) s to drop the removed zones (target 30 s)") }
         }
         print("catalog fleet: all zones dropped after: knot \(dropped[.knot].map { String(format: "%.1f s", $0) } ?? "never"), bind \(dropped[.bind].map { String(format: "%.1f s", $0) } ?? "never")")
     }

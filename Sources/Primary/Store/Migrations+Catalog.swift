@@ -1,3 +1,4 @@
+import DaemonKit
 import GRDB
 
 extension Migrations {
@@ -6,15 +7,7 @@ extension Migrations {
     /// serial rising and an unchanged membership keeps it.
     static func registerCatalogMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v5-catalog") { db in
-            try db.execute(sql: """
-                CREATE TABLE catalog_produced (
-                    id INTEGER PRIMARY KEY CHECK (id = 1),
-                    name TEXT NOT NULL,
-                    member_group TEXT,
-                    serial INTEGER NOT NULL DEFAULT 0 CHECK (serial BETWEEN 0 AND 4294967295),
-                    members_digest BLOB
-                );
-                """)
+            try db.execute(sql: ProducedCatalogTable.createSQL)
         }
     }
 }

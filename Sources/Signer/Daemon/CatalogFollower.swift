@@ -1,3 +1,4 @@
+import DaemonKit
 import DNSCore
 import DNSEdge
 import Foundation

@@ -1,5 +1,8 @@
+import DaemonKit
 import DNSCore
+import DNSEdge
 import Foundation
+import Logging
 
 extension SignerDaemon {
     /// Publishes the catalog zone of the zones served here (`dns-signer catalog set`), when its

@@ -1,3 +1,4 @@
+import DaemonKit
 import GRDB
 
 extension SignerMigrations {
@@ -7,14 +8,8 @@ extension SignerMigrations {
     /// A fleet secondary may transfer the catalog and every zone in it, and gets NOTIFY for each.
     static func registerCatalogMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("signer-v6-catalog") { db in
+            try db.execute(sql: ProducedCatalogTable.createSQL)
             try db.execute(sql: """
-                CREATE TABLE catalog_produced (
-                    id INTEGER PRIMARY KEY CHECK (id = 1),
-                    name TEXT NOT NULL,
-                    member_group TEXT,
-                    serial INTEGER NOT NULL DEFAULT 0 CHECK (serial BETWEEN 0 AND 4294967295),
-                    members_digest BLOB
-                );
                 CREATE TABLE catalog_downstream (
                     id INTEGER PRIMARY KEY,
                     address TEXT NOT NULL,

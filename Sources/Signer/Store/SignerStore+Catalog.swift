@@ -1,16 +1,8 @@
+import DaemonKit
 import DNSCore
 import DNSEdge
 import Foundation
 import GRDB
-
-/// The catalog zone this signer produces (`dns-signer catalog set`): its name, the group every member
-/// gets, and the serial and member digest last published.
-struct ProducedCatalog: Sendable, Equatable, Codable {
-    var name: String
-    var group: String?
-    var serial: UInt32
-    var membersDigest: Data?
-}
 
 /// What `catalog show` prints: the setting and the fleet of secondaries.
 struct CatalogSettings: Sendable, Equatable, Codable {
@@ -23,22 +15,15 @@ extension SignerStore {
     /// Refused when a zone of that name is signed here: the catalog would shadow it.
     func setCatalog(name text: String, group: String?, now: Date = Date()) throws {
         let origin = try SignerStore.zoneName(text)
-        if let group, group.isEmpty || group.utf8.count > 255 || group.contains(where: \.isNewline) {
-            throw SignerStoreError(.invalidArgument, zone: origin.text, field: "--group", reason: "a group is 1 to 255 bytes on one line")
+        if let problem = ProducedCatalogTable.groupProblem(group) {
+            throw SignerStoreError(.invalidArgument, zone: origin.text, field: "--group", reason: problem)
         }
         try writeImmediate { db in
             if try Row.fetchOne(db, sql: "SELECT 1 FROM zones WHERE name = ?", arguments: [origin.text]) != nil {
                 throw SignerStoreError(.invalidArgument, zone: origin.text, field: "catalog",
                                        reason: "a signed zone has this name; the catalog needs a name of its own (e.g. catalog.invalid.)")
             }
-            // A new name starts its serial afresh only if it is a new catalog; the digest is cleared so the
-            // daemon publishes it at once.
-            try db.execute(sql: """
-                INSERT INTO catalog_produced (id, name, member_group, serial, members_digest) VALUES (1, ?, ?, 0, NULL)
-                ON CONFLICT(id) DO UPDATE SET
-                    serial = CASE WHEN name = excluded.name THEN serial ELSE 0 END,
-                    name = excluded.name, member_group = excluded.member_group, members_digest = NULL
-                """, arguments: [origin.text, group])
+            try ProducedCatalogTable.set(db, name: origin.text, group: group)
             try SignerStore.touch(zoneID: nil, now: now, db)
         }
     }
@@ -47,8 +32,7 @@ extension SignerStore {
     /// drop them all when they are told; see the README).
     func unsetCatalog(now: Date = Date()) throws {
         try writeImmediate { db in
-            try db.execute(sql: "DELETE FROM catalog_produced")
-            guard db.changesCount > 0 else {
+            guard try ProducedCatalogTable.delete(db) else {
                 throw SignerStoreError(.notFound, field: "catalog", reason: "no catalog is produced")
             }
             try SignerStore.touch(zoneID: nil, now: now, db)
@@ -57,10 +41,7 @@ extension SignerStore {
 
     func catalogSettings() throws -> CatalogSettings {
         try pool.read { db in
-            let produced = try Row.fetchOne(db, sql: "SELECT name, member_group, serial, members_digest FROM catalog_produced WHERE id = 1").map {
-                ProducedCatalog(name: $0["name"], group: $0["member_group"], serial: UInt32(truncatingIfNeeded: $0["serial"] as Int64),
-                                membersDigest: $0["members_digest"])
-            }
+            let produced = try ProducedCatalogTable.read(db)
             let targets = try Row.fetchAll(db, sql: "SELECT address, port, key_name FROM catalog_downstream ORDER BY address, port").map {
                 NotifyTarget(address: $0["address"], port: $0["port"], key: $0["key_name"])
             }
@@ -73,16 +54,8 @@ extension SignerStore {
     /// to serve. Not a configuration change: the daemon's own bookkeeping.
     func publishCatalog(name: String, digest: Data, now: Date = Date()) throws -> UInt32 {
         try writeImmediate { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT serial, members_digest FROM catalog_produced WHERE id = 1 AND name = ?",
-                                             arguments: [name]) else {
+            guard let serial = try ProducedCatalogTable.publish(db, name: name, digest: digest, now: SignerStore.timestamp(now)) else {
                 throw SignerStoreError(.notFound, field: "catalog \(name)", reason: "no longer the catalog produced")
-            }
-            let stored = UInt32(truncatingIfNeeded: row["serial"] as Int64)
-            let serial = CatalogZone.serial(stored: stored, changed: (row["members_digest"] as Data?) != digest,
-                                            now: SignerStore.timestamp(now))
-            if serial != stored {
-                try db.execute(sql: "UPDATE catalog_produced SET serial = ?, members_digest = ? WHERE id = 1",
-                               arguments: [Int64(serial), digest])
             }
             return serial
         }
