@@ -13,12 +13,12 @@ extension ExpandingPublisher {
     /// daemon's `--allow-transfer` and by every zone's transfer ACL entries — whoever may transfer a
     /// member is a secondary of this primary and needs the list; no separate setting to keep in step.
     func refreshCatalog(now date: Date) {
-        let setting: ProducedCatalog?
-        do { setting = try store.catalogSetting() } catch {
+        let stored: ProducedCatalog?
+        do { stored = try store.catalogSetting() } catch {
             logger.error("cannot read the catalog setting", metadata: ["reason": "\(error)"])
             return
         }
-        let wanted = setting.flatMap { setting in (try? DomainName(setting.name)).map { (setting, $0) } }
+        let wanted = stored.flatMap { setting in (try? DomainName(setting.name)).map { (setting, $0) } }
         if let published = publishedCatalog, published.name != wanted?.1 {
             served.remove(published.name)
             publishedCatalog = nil
