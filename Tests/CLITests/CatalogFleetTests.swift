@@ -139,7 +139,7 @@ struct CatalogFleetTests {
                 www A 198.51.100.\(index % 250 + 1)
 
                 """.write(toFile: dir + "/\(zone)zone", atomically: true, encoding: .utf8)
-            config += "zone:\n    name: \"\(zone)\"\n    zonefile: \"\(zone)zone\"\n"
+            config += "zone:\n    name: \"\(zone)\"\n    zonefile: \"\(zone)zone\"\n    provide-xfr: 127.0.0.1 NOKEY\n"
         }
         try config.write(toFile: dir + "/nsd-members.conf", atomically: true, encoding: .utf8)
         return try BackgroundProcess("nsd", ["-d", "-c", dir + "/nsd-members.conf"], log: URL(fileURLWithPath: dir + "/nsd-members.log"))

@@ -100,11 +100,11 @@ struct CatalogFollowTests {
         func startNSD() throws {
             nsd?.stop()
             var config = NSDConfig.server(directory: harness.dir, port: harness.upstreamPort, verbosity: 1) + "\n"
-            config += "zone:\n    name: \"\(Self.catalog)\"\n    zonefile: \"catalog.zone\"\n"
+            config += "zone:\n    name: \"\(Self.catalog)\"\n    zonefile: \"catalog.zone\"\n    provide-xfr: 127.0.0.1 NOKEY\n"
             for zone in zones {
                 try "$ORIGIN \(zone)\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.53\n"
                     .write(toFile: harness.dir + "/\(zone)zone", atomically: true, encoding: .utf8)
-                config += "zone:\n    name: \"\(zone)\"\n    zonefile: \"\(zone)zone\"\n"
+                config += "zone:\n    name: \"\(zone)\"\n    zonefile: \"\(zone)zone\"\n    provide-xfr: 127.0.0.1 NOKEY\n"
             }
             try config.write(toFile: harness.dir + "/nsd-catalog.conf", atomically: true, encoding: .utf8)
             nsd = try BackgroundProcess("nsd", ["-d", "-c", harness.dir + "/nsd-catalog.conf"], log: harness.directory.appendingPathComponent("nsd-catalog.log"))
