@@ -11,8 +11,9 @@ struct CatalogFleetTests {
 
     static func zoneNames() -> [String] { (1...count).map { String(format: "z%03d.fleet.test.", $0) } }
 
-    /// A secondary of the fleet: Knot (`catalog-role: interpret`) or BIND (`catalog-zones`), on its own
-    /// loopback address so the signer's per-address transfer ACL tells them apart, with the catalog as
+    /// A secondary of the fleet: Knot (`catalog-role: interpret`) or BIND (`catalog-zones`), each on its
+    /// own loopback address (BIND binds only to addresses on an interface, so it keeps 127.0.0.1; Knot
+    /// takes 127.0.0.2) so the signer's per-address transfer ACL tells them apart, with the catalog as
     /// its only configured zone.
     final class FleetSecondary {
         enum Kind: String { case knot, bind }
@@ -80,8 +81,6 @@ struct CatalogFleetTests {
                         managed-keys-directory "\(dir)";
                         listen-on port \(port) { \(address); };
                         listen-on-v6 { none; };
-                        transfer-source \(address);
-                        notify-source \(address);
                         recursion no;
                         dnssec-validation no;
                         notify no;
@@ -175,7 +174,7 @@ struct CatalogFleetTests {
         // The fleet is configured with the catalog alone; the signer is told the fleet once.
         let knot = try FleetSecondary(.knot, address: "127.0.0.2", signerPort: harness.signerPort, dir: harness.dir)
         processes.append(knot.daemon)
-        let bind = try FleetSecondary(.bind, address: "127.0.0.3", signerPort: harness.signerPort, dir: harness.dir)
+        let bind = try FleetSecondary(.bind, address: "127.0.0.1", signerPort: harness.signerPort, dir: harness.dir)
         processes.append(bind.daemon)
         try harness.signerCLI(["catalog", "set", Self.catalog])
         for secondary in [knot, bind] { try harness.signerCLI(["catalog", "downstream", "add", secondary.target]) }
