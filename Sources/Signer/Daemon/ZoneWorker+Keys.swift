@@ -16,13 +16,13 @@ extension ZoneWorker {
     /// and commits it with the lifecycle in one transaction; the worker keeps the advanced lifecycle only
     /// when that commit succeeded, so the served zone and the stored step never disagree.
     func keyStep() async -> [ZoneCycle.Action] {
-        guard let current, let loaded = try? zoneKeys() else {
+        ensureCurrent()
+        guard let current, let loaded = try? zoneKeys(), let facts = publishedTTLFacts() else {
             return resignFinished(.failed(reason: "no published version or keys"), change: nil)
         }
         var zoneKeys = loaded
         let time = now()
         let policy = config.keyPolicy
-        let facts = ZoneTTLFacts(zone: current.signed.zone)
         var lifecycle = zoneKeys.lifecycle
         var pending: [KeyLifecycle.Action] = []
         var consumed: [Int64] = []
@@ -126,7 +126,7 @@ extension ZoneWorker {
     /// made and stored with their lifecycle and the registrar's DS before anything is signed with them.
     func firstKeysIfNeeded() throws -> ZoneKeys {
         var zoneKeys = try zoneKeys()
-        guard current == nil else { return zoneKeys }
+        guard !hasPublished else { return zoneKeys }
         let time = now()
         var lifecycle = zoneKeys.lifecycle
         var events: [OperatorEvent] = []
@@ -157,8 +157,8 @@ extension ZoneWorker {
 
     /// When the key lifecycle next needs a step.
     func keysDeadline() -> Int64? {
-        guard let keys, let current else { return nil }
-        return keys.lifecycle.nextDeadline(policy: config.keyPolicy, facts: ZoneTTLFacts(zone: current.signed.zone))
+        guard let keys, let facts = publishedTTLFacts() else { return nil }
+        return keys.lifecycle.nextDeadline(policy: config.keyPolicy, facts: facts)
     }
 
 }
