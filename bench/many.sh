@@ -5,9 +5,10 @@
 # answers a signed SOA, RSS, CPU over $STEADY s at rest, a NOTIFY'd change served). Our rows:
 #
 #   ours (serial)   dns-signer with every zone in its default poll mode (SOA query, transfer when the
-#                   serial moves); the zones are added one by one, as the harness does for everyone
+#                   serial moves); the zones are added in one transaction when the daemon starts (see
+#                   `wrapper` below), and that time is part of "start → every zone served signed"
 #   ours (content)  the same with `--poll-mode content --content-check 60s`: each zone transferred and
-#                   compared every minute (the seeds' PowerDNS case), through a wrapper that adds the flags
+#                   compared every minute (the seeds' PowerDNS case)
 #   knot            knotd 3.x, dnssec-signing on, the zones in its config file
 #   bulk add        `dns-signer zone add --from FILE` of all the zone names in one transaction
 #
@@ -34,13 +35,26 @@ JSON=$RESULTS/many.jsonl
 : >"$JSON"
 LOAD_START=$(loadavg)
 
-# The content-mode wrapper: `zone add` gets the content-check flags, everything else passes through.
-cat >"$W/signer-content" <<WRAP
+# The harness adds zones one process at a time (`zone add NAME …` 10,000 times takes minutes before
+# anything starts). Our wrapper remembers each name instead and, at `serve`, adds them all in one
+# transaction (`zone add --from`) before starting the daemon, so that time counts in "start → every zone
+# served signed". MODE_FLAGS go on that `zone add` (the content-mode row).
+wrapper() {  # wrapper FILE MODE_FLAGS
+    cat >"$1" <<WRAP
 #!/usr/bin/env bash
-if [ "\${1:-}" = zone ] && [ "\${2:-}" = add ]; then exec "$SIGNER" "\$@" --poll-mode content --content-check 60s; fi
+if [ "\${1:-}" = zone ] && [ "\${2:-}" = add ]; then
+    shift 2; printf '%s\\n' "\$1" >>"$1.zones"; shift; printf '%s\\n' "\$* $2" >"$1.args"; exit 0
+fi
+if [ "\${1:-}" = serve ] && [ -s "$1.zones" ]; then
+    "$SIGNER" zone add --from "$1.zones" \$(cat "$1.args") >/dev/null || exit 1
+    rm -f "$1.zones"
+fi
 exec "$SIGNER" "\$@"
 WRAP
-chmod +x "$W/signer-content"
+    chmod +x "$1"
+}
+wrapper "$W/signer-serial" ""
+wrapper "$W/signer-content" "--poll-mode content --content-check 60s"
 
 run() {  # run LABEL SERVER [CS_SIGNER]
     local label=$1 server=$2 bin=${3:-}
@@ -52,7 +66,7 @@ run() {  # run LABEL SERVER [CS_SIGNER]
 }
 for s in $SERVERS; do
     case $s in
-        ours) run "ours (serial)" countersign "$SIGNER" ;;
+        ours) run "ours (serial)" countersign "$W/signer-serial" ;;
         ours-content) run "ours (content)" countersign "$W/signer-content" ;;
         knot) run knot knot ;;
         *) die "unknown server $s (ours, ours-content, knot)" ;;
@@ -80,7 +94,7 @@ print()
 print('| | ' + ' | '.join(r['label'] for r in rows) + ' |')
 print('|---|' + '---:|' * len(rows))
 for title, key, unit in [
-    ('`zone add` one by one', 'configure_s', ' s'),
+    ('configuration before start (ours: names noted; Knot: config file)', 'configure_s', ' s'),
     ('start → every zone served signed', 'all_signed_s', ' s'),
     ('zones never signed', 'unsigned_left', ''),
     ('peak RSS', 'peak_rss_mib', ' MiB'),
