@@ -140,7 +140,8 @@ actor SignerDaemon {
             let acl = try store.downstreamACL(zone: config.origin.text)
             if !acl.rules.isEmpty { zoneACLs[config.origin] = acl }
         }
-        let transfers = ZoneTransferResponder(zones: served, acl: .loopbackOnly, zoneACLs: zoneACLs, logger: logger)
+        let transfers = ZoneTransferResponder(zones: served, journal: SignerJournalSource(store: store), acl: .loopbackOnly,
+                                              zoneACLs: zoneACLs, logger: logger)
         return DNSRequestRouter(served: served, transfers: transfers, notifies: receiver,
                                 tsig: TSIGVerifier(keys: try store.tsigKeys().compactMap { try store.tsigKey(named: $0.name) }), logger: logger)
     }
