@@ -9,6 +9,8 @@ import Testing
 /// the next transfers are still incremental. A client older than the journal gets an AXFR-style answer.
 @Suite(.serialized)
 struct IXFROutTests {
+    typealias Secondary = SignerDownstreamTests.Downstream
+
     /// Edits made at the primary. Each takes a second or two to go through both tiers and three
     /// secondaries; 100 keeps the whole test near three minutes on a loaded two-core machine.
     static let edits = 100
@@ -18,58 +20,6 @@ struct IXFROutTests {
 
     static let signerKey = SecondaryConfig.Key(name: "ixfr-key", secret: "c2lnbmVyLXRvLXNlY29uZGFyaWVzLWl4ZnIta2V5LTAx")
     static let primaryKey = SecondaryConfig.Key(name: "primary-key", secret: "cHJpbWFyeS10by1rbm90LWl4ZnIta2V5LXRlc3QtMDI=")
-
-    /// One secondary daemon, its own loopback address, its config from `SecondaryConfig`.
-    final class Secondary {
-        enum Kind: String { case nsd, knot, bind }
-
-        let kind: Kind
-        let address: String
-        let port: Int
-        let daemon: BackgroundProcess
-        let label: String
-
-        init(_ kind: Kind, address: String, primaryPort: Int, key: SecondaryConfig.Key, harness: TwoTierHarness, label: String) throws {
-            self.kind = kind
-            self.address = address
-            self.label = label
-            port = try TwoTierHarness.freePort()
-            let directory = harness.dir + "/\(label)"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let setup = SecondaryConfig.Setup(directory: directory, address: address, port: port,
-                                              zone: String(TwoTierHarness.zone.dropLast()), primaryPort: primaryPort, key: key)
-            let config = directory + "/\(kind.rawValue).conf"
-            let log = URL(fileURLWithPath: harness.dir + "/\(label).log")
-            switch kind {
-            case .nsd:
-                try SecondaryConfig.nsd(setup, verbosity: 3).write(toFile: config, atomically: true, encoding: .utf8)
-                daemon = try BackgroundProcess("nsd", ["-d", "-c", config], log: log)
-            case .knot:
-                try SecondaryConfig.knot(setup).write(toFile: config, atomically: true, encoding: .utf8)
-                daemon = try BackgroundProcess("knotd", ["-c", config], log: log)
-            case .bind:
-                try SecondaryConfig.bind(setup).write(toFile: config, atomically: true, encoding: .utf8)
-                // Debug level 3: BIND says whether a transfer's response was incremental only there.
-                daemon = try BackgroundProcess("named", ["-g", "-d", "3", "-n", "1", "-c", config], log: log)
-            }
-        }
-
-        func stop() { daemon.stop() }
-
-        func serial() -> UInt32? {
-            IXFROutTests.serial(IXFROutTests.dig(address, port, ["+short", TwoTierHarness.zone, "SOA"]))
-        }
-
-        /// Transfers its log reports as incremental (the phrase each daemon uses).
-        var incrementalTransfers: Int {
-            let lines = daemon.log.split(separator: "\n")
-            switch kind {
-            case .nsd: return lines.filter { $0.contains("IXFR") && $0.contains("received") || $0.contains("IXFR") && $0.contains("update") }.count
-            case .knot: return lines.filter { $0.contains("IXFR, incoming") && $0.contains("finished") }.count
-            case .bind: return lines.filter { $0.contains("got incremental response") }.count
-            }
-        }
-    }
 
     static func dig(_ address: String, _ port: Int, _ arguments: [String]) -> String {
         (try? ExternalTool.run("dig", ["@\(address)", "-p", "\(port)", "+norec", "+time=2", "+tries=1"] + arguments,
@@ -139,13 +89,12 @@ struct IXFROutTests {
         try #require(first.ok, "the signer never served the zone signed:\n\(first.output)\n\(harness.logs)")
 
         for (kind, address) in [(Secondary.Kind.nsd, "127.0.0.1"), (.knot, "127.0.0.2"), (.bind, "127.0.0.3")] {
-            let secondary = try Secondary(kind, address: address, primaryPort: harness.signerPort, key: Self.signerKey,
-                                          harness: harness, label: "signer-\(kind.rawValue)")
+            let secondary = try Secondary(kind, address: address, harness: harness, key: Self.signerKey, label: "signer-\(kind.rawValue)")
             secondaries.append(secondary)
             try harness.signerCLI(["zone", "downstream", "add", zone, "\(address):\(secondary.port)", "--key", Self.signerKey.name])
         }
-        let ofPrimary = try Secondary(.knot, address: "127.0.0.4", primaryPort: harness.primaryPort, key: Self.primaryKey,
-                                      harness: harness, label: "primary-knot")
+        let ofPrimary = try Secondary(.knot, address: "127.0.0.4", harness: harness, primaryPort: harness.primaryPort,
+                                      key: Self.primaryKey, label: "primary-knot")
         secondaries.append(ofPrimary)
         try harness.primaryCLI(["zone", "notify", "add", zone, "127.0.0.4:\(ofPrimary.port)", "--key", Self.primaryKey.name])
 
@@ -244,5 +193,17 @@ struct IXFROutTests {
         #expect(soas.count == 4 && soas[1].contains(" \(recentSerial) "),
                 "an IXFR from serial \(recentSerial) is not one incremental step:\n\(recent.prefix(8).joined(separator: "\n"))")
         #expect(recent.count < tooOld.count / 2, "the incremental answer (\(recent.count) records) is not smaller than the whole zone (\(tooOld.count))")
+    }
+}
+
+extension SignerDownstreamTests.Downstream {
+    /// Transfers its log reports as incremental, in each daemon's words.
+    var incrementalTransfers: Int {
+        let lines = daemon.log.split(separator: "\n")
+        switch kind {
+        case .nsd: return lines.filter { $0.contains("IXFR") }.count
+        case .knot: return lines.filter { $0.contains("IXFR, incoming") && $0.contains("finished") }.count
+        case .bind: return lines.filter { $0.contains("got incremental response") }.count
+        }
     }
 }

@@ -37,7 +37,9 @@ private func withSerial(_ zone: Zone, _ serial: UInt32) -> Zone {
     return zone
 }
 
-private func lines(_ sets: [RRset]) -> [String] { sets.flatMap(\.records).map(\.description) }
+private func lines(_ sets: [RRset]) -> [String] {
+    sets.flatMap(\.records).map { "\($0.name.text) \($0.ttl) \($0.type) \($0.rdata.presentation)" }
+}
 
 @Suite("Zone journal (IXFR out)")
 struct ZoneJournalTests {
@@ -48,12 +50,10 @@ struct ZoneJournalTests {
         #expect(delta.fromSerial == SerialNumber(1) && delta.toSerial == SerialNumber(2))
         // The address both versions share is in neither list; the TTL change deletes and re-adds.
         #expect(lines(delta.deleted) == [
-            "mail.example.com. 3600 IN MX 10 ns1.example.com.", "old.example.com. 3600 IN TXT \"gone\"",
-            "www.example.com. 3600 IN A 192.0.2.2",
+            "mail.example.com. 3600 MX 10 ns1.example.com.", "old.example.com. 3600 TXT \"gone\"", "www.example.com. 3600 A 192.0.2.2",
         ])
         #expect(lines(delta.added) == [
-            "mail.example.com. 60 IN MX 10 ns1.example.com.", "new.example.com. 3600 IN TXT \"here\"",
-            "www.example.com. 3600 IN A 192.0.2.3",
+            "mail.example.com. 60 MX 10 ns1.example.com.", "new.example.com. 3600 TXT \"here\"", "www.example.com. 3600 A 192.0.2.3",
         ])
         #expect(try applyAsSecondary(delta, to: v1) == v2)
     }
@@ -73,7 +73,7 @@ struct ZoneJournalTests {
         let condensed = try #require(JournalDelta.condensing(steps))
         // tmp came and went; www's address went and came back: only `last` is left.
         #expect(lines(condensed.deleted) == [])
-        #expect(lines(condensed.added) == ["last.example.com. 3600 IN A 192.0.2.4"])
+        #expect(lines(condensed.added) == ["last.example.com. 3600 A 192.0.2.4"])
         #expect(condensed.fromSerial == SerialNumber(1) && condensed.toSerial == SerialNumber(4))
         #expect(condensed.recordCount <= steps.reduce(0) { $0 + $1.recordCount })
         #expect(try applyAsSecondary(condensed, to: v1) == v4)

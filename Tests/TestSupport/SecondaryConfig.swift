@@ -1,3 +1,5 @@
+import Foundation
+
 /// Configuration files for NSD, Knot and BIND as secondaries of one of our servers: loopback only, all
 /// state in the test's directory, TSIG (when given) on transfers and NOTIFY, transfers out allowed to
 /// loopback so the test can read the secondary's copy back.
