@@ -2,21 +2,21 @@ import Foundation
 import Testing
 @testable import DNSCore
 
-private let origin: DomainName = "example.com."
+private let apex: DomainName = "example.com."
 
 private func zone(serial: UInt32, _ body: String) throws -> Zone {
     try Zone(parsing: "$TTL 3600\n@ SOA ns1 hostmaster \(serial) 7200 3600 1209600 300\n@ NS ns1\nns1 A 192.0.2.53\n" + body,
-             origin: origin)
+             origin: apex)
 }
 
 private func step(_ old: Zone, _ new: Zone) throws -> JournalDelta {
-    try #require(JournalDelta(changes: ZoneDiff(from: old, to: new), origin: origin))
+    try #require(JournalDelta(changes: ZoneDiff(from: old, to: new), origin: apex))
 }
 
 /// What a secondary does with one IXFR step (RFC 1995 §4), written independently of the code under
 /// test: delete each listed record (whatever its TTL), add each listed record, take the new SOA.
 private func applyAsSecondary(_ delta: JournalDelta, to zone: Zone) throws -> Zone {
-    #expect(zone.rrset(at: origin, type: .SOA) == delta.oldSOA, "the step starts from the client's SOA")
+    #expect(zone.rrset(at: apex, type: .SOA) == delta.oldSOA, "the step starts from the client's SOA")
     var result = zone
     for record in delta.deleted.flatMap(\.records) {
         let present = result.rrsets(at: record.name).contains { $0.type == record.type && $0.contains(record.rdata) }
@@ -24,16 +24,16 @@ private func applyAsSecondary(_ delta: JournalDelta, to zone: Zone) throws -> Zo
         result.remove(record)
     }
     for record in delta.added.flatMap(\.records) { result.add(record) }
-    _ = result.removeRRset(at: origin, type: .SOA)
+    _ = result.removeRRset(at: apex, type: .SOA)
     result.insert(delta.newSOA)
     return result
 }
 
 private func withSerial(_ zone: Zone, _ serial: UInt32) -> Zone {
     var zone = zone
-    guard let set = zone.rrset(at: origin, type: .SOA), case .soa(var soa) = set.rdatas.first else { return zone }
+    guard let set = zone.rrset(at: apex, type: .SOA), case .soa(var soa) = set.rdatas.first else { return zone }
     soa.serial = SerialNumber(serial)
-    zone.insert(RRset(name: origin, type: .SOA, ttl: set.ttl, rdatas: [.soa(soa)]))
+    zone.insert(RRset(name: apex, type: .SOA, ttl: set.ttl, rdatas: [.soa(soa)]))
     return zone
 }
 
@@ -61,7 +61,7 @@ struct ZoneJournalTests {
     @Test func aChangeThatKeepsTheSerialIsNoStep() throws {
         let v1 = try zone(serial: 1, "www A 192.0.2.1\n")
         let same = try zone(serial: 1, "www A 192.0.2.9\n")
-        #expect(JournalDelta(changes: ZoneDiff(from: v1, to: same), origin: origin) == nil)
+        #expect(JournalDelta(changes: ZoneDiff(from: v1, to: same), origin: apex) == nil)
     }
 
     @Test func condensingDropsWhatCameAndWent() throws {
@@ -93,7 +93,7 @@ struct ZoneJournalTests {
             var next = versions.last!
             for _ in 0..<(1 + rng.below(4)) {
                 let name = try DomainName("h\(rng.below(8)).example.com.")
-                let rdata = RData.a(IPv4Address("192.0.2.\(1 + rng.below(6))")!)
+                let rdata = RData.a(A(IPv4Address("192.0.2.\(1 + rng.below(6))")!))
                 let record = ResourceRecord(name: name, dnsClass: .IN, ttl: rng.below(3) == 0 ? 60 : 3600, rdata: rdata)
                 if rng.below(2) == 0 {
                     // A TTL change of a whole RRset, or a new record.
@@ -112,7 +112,7 @@ struct ZoneJournalTests {
             journal.append(try step(versions.last!, next))
             versions.append(next)
         }
-        let served = try #require(versions.last!.rrset(at: origin, type: .SOA))
+        let served = try #require(versions.last!.rrset(at: apex, type: .SOA))
         for (index, version) in versions.enumerated().dropLast() {
             let plan = IXFRPlan.plan(clientSerial: try #require(version.serial), served: served, journal: Array(journal[index...]))
             guard case .incremental(let delta) = plan else {
@@ -131,8 +131,8 @@ struct ZoneJournalTests {
         let v2 = try zone(serial: 11, "www A 192.0.2.2\n")
         let v3 = try zone(serial: 12, "www A 192.0.2.3\n")
         let v4 = try zone(serial: 13, "www A 192.0.2.4\n")
-        let soa3 = try #require(v3.rrset(at: origin, type: .SOA))
-        let soa4 = try #require(v4.rrset(at: origin, type: .SOA))
+        let soa3 = try #require(v3.rrset(at: apex, type: .SOA))
+        let soa4 = try #require(v4.rrset(at: apex, type: .SOA))
         let full = [try step(v1, v2), try step(v2, v3), try step(v3, v4)]
         func isFull(_ plan: IXFRPlan, _ expected: String) -> Bool {
             if case .full(let reason) = plan { return reason.contains(expected) }
@@ -195,7 +195,7 @@ struct ZoneJournalTests {
             new += "host\(i) TXT \"version two of a text record long enough to fill messages \(i)\"\n"
         }
         let delta = try step(try zone(serial: 1, old), try zone(serial: 2, new))
-        let request = Message.query(name: origin, type: .IXFR, id: 77, udpPayloadSize: nil)
+        let request = Message.query(name: apex, type: .IXFR, id: 77, udpPayloadSize: nil)
         var writer = try AXFRWriter(ixfr: delta, request: request, messageSize: 4096, trailerReserve: 100)
         let raw = try writer.allMessages()
         #expect(raw.count > 5)

@@ -4,7 +4,7 @@ import Testing
 @testable import DNSEdge
 
 /// A journal held in memory, or one whose store cannot be read.
-private struct FixedJournal: ZoneJournalSource {
+struct FixedJournal: ZoneJournalSource {
     var steps: [JournalDelta]
     var unreadable = false
 

@@ -18,8 +18,9 @@ extension PrimaryStore {
             let id = try PrimaryStore.zoneRow(db, origin).id
             if let delta, let data {
                 try ZoneJournalTable.append(from: delta.fromSerial, to: delta.toSerial, data: data, limits: limits, zoneID: id, db)
-            } else if previous != nil || (try ZoneJournalTable.newestSerial(zoneID: id, db)) != zone.serial {
-                try ZoneJournalTable.reset(zoneID: id, db)
+            } else {
+                let newest = try ZoneJournalTable.newestSerial(zoneID: id, db)
+                if previous != nil || newest != zone.serial { try ZoneJournalTable.reset(zoneID: id, db) }
             }
         }
     }
