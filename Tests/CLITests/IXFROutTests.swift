@@ -36,8 +36,15 @@ struct IXFROutTests {
         let keyArguments = key.map { ["-y", "\($0.algorithm):\($0.name):\($0.secret)"] } ?? []
         let text = dig(address, port, ["+onesoa", "+nocmd", "+nostats", "+nocomments", "+time=5"] + keyArguments
             + [TwoTierHarness.zone, "AXFR"])
-        return text.split(separator: "\n").filter { !$0.hasPrefix(";") && !$0.isEmpty }
-            .map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }.sorted()
+        // dig prints the TSIG record of each message among the records; it is no part of the zone.
+        var records: [String] = []
+        for line in text.split(separator: "\n") {
+            let fields: [Substring] = line.split(whereSeparator: \.isWhitespace)
+            guard let first = fields.first, !first.hasPrefix(";") else { continue }
+            if fields.count > 3 && fields[3] == "TSIG" { continue }
+            records.append(fields.joined(separator: " "))
+        }
+        return records.sorted()
     }
 
     /// `kdig` IXFR from `serial` at the signer: the records of the answer, in order.
@@ -88,7 +95,7 @@ struct IXFROutTests {
         let first = TwoTierHarness.poll(30, { harness.askSigner(zone, "SOA") }, until: SignerDaemonTests.signedAnswer)
         try #require(first.ok, "the signer never served the zone signed:\n\(first.output)\n\(harness.logs)")
 
-        for (kind, address) in [(Secondary.Kind.nsd, "127.0.0.1"), (.knot, "127.0.0.2"), (.bind, "127.0.0.3")] {
+        for (kind, address) in [(Secondary.Kind.nsd, "127.0.0.3"), (.knot, "127.0.0.2"), (.bind, "127.0.0.1")] {
             let secondary = try Secondary(kind, address: address, harness: harness, key: Self.signerKey, label: "signer-\(kind.rawValue)")
             secondaries.append(secondary)
             try harness.signerCLI(["zone", "downstream", "add", zone, "\(address):\(secondary.port)", "--key", Self.signerKey.name])
@@ -170,13 +177,14 @@ struct IXFROutTests {
         #expect(signerCopy.count > 50 && signerCopy.contains { $0.contains(" RRSIG ") }, "the signer's AXFR:\n\(signerCopy.prefix(20))")
         for secondary in secondaries.dropLast() {
             let copy = Self.axfr(secondary.address, secondary.port)
-            #expect(copy == signerCopy, "\(secondary.label)'s copy differs from the signer's: only theirs \(Set(copy).subtracting(signerCopy).sorted().prefix(5)), only ours \(Set(signerCopy).subtracting(copy).sorted().prefix(5))")
+            let same = copy == signerCopy
+            #expect(same, "\(secondary.label)'s copy differs from the signer's: only theirs \(Set(copy).subtracting(signerCopy).sorted().prefix(5)), only ours \(Set(signerCopy).subtracting(copy).sorted().prefix(5))")
             let verified = try SignerDownstreamTests.ldnsVerify(copy.joined(separator: "\n") + "\n", path: "\(harness.dir)/\(secondary.label).zone")
             #expect(verified.ok, "\(secondary.label)'s copy fails ldns-verify-zone:\n\(verified.output.suffix(3000))")
         }
         let primaryCopy = Self.axfr("127.0.0.1", harness.primaryPort)
-        #expect(Self.axfr(ofPrimary.address, ofPrimary.port) == primaryCopy && primaryCopy.count > 10,
-                "the primary's Knot secondary's copy differs from the primary's")
+        let primaryCopyMatches = Self.axfr(ofPrimary.address, ofPrimary.port) == primaryCopy
+        #expect(primaryCopyMatches && primaryCopy.count > 10, "the primary's Knot secondary's copy differs from the primary's")
 
         // The journal's reach, as the operator sees it, and the fallback beyond it: a client at the
         // first serial is older than the journal and gets the whole zone; one at the serial served
@@ -197,11 +205,17 @@ struct IXFROutTests {
 }
 
 extension SignerDownstreamTests.Downstream {
-    /// Transfers its log reports as incremental, in each daemon's words.
+    /// Transfers its log reports as incremental, in each daemon's words (Knot: "IXFR, incoming";
+    /// BIND, at debug level 3: "got incremental response").
     var incrementalTransfers: Int {
         let lines = daemon.log.split(separator: "\n")
         switch kind {
-        case .nsd: return lines.filter { $0.contains("IXFR") }.count
+        // NSD 4.6 names no transfer type in its log (only in debug builds): it logs each update it
+        // applied, and says so when an IXFR does not apply cleanly (counted against it here); that
+        // what it applied was sent as IXFR is in our log (`style=incremental`, checked beside).
+        case .nsd:
+            if daemon.log.contains("Failed to apply IXFR cleanly") { return 0 }
+            return lines.filter { $0.contains("committed") && $0.contains("received update to serial") }.count
         case .knot: return lines.filter { $0.contains("IXFR, incoming") && $0.contains("finished") }.count
         case .bind: return lines.filter { $0.contains("got incremental response") }.count
         }

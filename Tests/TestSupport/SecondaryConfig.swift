@@ -17,8 +17,9 @@ public enum SecondaryConfig {
         }
     }
 
-    /// The secondary listens on `address`:`port` (and Knot and BIND ask the primary from `address`),
-    /// so each secondary is a host of its own to the primary's ACL.
+    /// The secondary listens on `address`:`port` and asks the primary from `address`, so each
+    /// secondary is a host of its own to the primary's ACL. BIND listens only on addresses of an
+    /// interface: give it 127.0.0.1 (Linux routes all of 127/8 to lo, but only .1 is on it).
     public struct Setup: Sendable {
         public var directory: String
         public var address: String
@@ -48,6 +49,7 @@ public enum SecondaryConfig {
                 name: "\(setup.zone)"
                 zonefile: "\(setup.zone).zone"
                 request-xfr: 127.0.0.1@\(setup.primaryPort) \(keyName)
+                outgoing-interface: \(setup.address)
                 allow-notify: 127.0.0.0/8 \(keyName)
                 provide-xfr: 127.0.0.0/8 NOKEY
 
