@@ -4,8 +4,8 @@
 ///
 ///     version (1 byte, = 1) old SOA RRset, new SOA RRset,
 ///     deleted RRset count (4) RRsets, added RRset count (4) RRsets
-///     per RRset: owner (wire name) type (2) class (2) TTL (4) record count (4),
-///                then per record: RDATA length (4) RDATA
+///     per RRset: owner (wire name), then as `ZoneNodeCodec` writes one: type (2) class (2) TTL (4)
+///                record count (4), then per record: RDATA length (4) RDATA
 ///
 /// Stored bytes are treated as hostile (a corrupted file, another program's row): every count is
 /// checked against what is left, every RDATA goes through the network decoder, and a blob that does
@@ -27,15 +27,7 @@ public enum JournalDeltaCodec {
 
     private static func write(_ set: RRset, to writer: inout WireWriter) {
         writer.write(set.name)
-        writer.write(set.type.rawValue)
-        writer.write(set.dnsClass.rawValue)
-        writer.write(set.ttl)
-        writer.write(UInt32(set.count))
-        for rdata in set.rdatas {
-            let bytes = rdata.wireBytes(canonical: false)
-            writer.write(UInt32(bytes.count))
-            writer.write(bytes: bytes)
-        }
+        ZoneNodeCodec.writeSet(set, to: &writer)
     }
 
     public static func decode(_ bytes: [UInt8]) throws(JournalError) -> JournalDelta {

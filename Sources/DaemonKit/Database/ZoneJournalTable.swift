@@ -17,6 +17,21 @@ package struct JournalReach: Sendable, Equatable, Codable {
 /// `from_serial` finding where a client's IXFR starts, `bytes` the blob's length (summed for the byte
 /// limit without reading the blobs). Every function runs inside the caller's transaction.
 package enum ZoneJournalTable {
+    /// The table as both migrations create it. Frozen: a later change to the table is a new
+    /// migration in each daemon, never an edit here (it would rewrite two shipped migrations).
+    package static let schemaV1 = """
+        CREATE TABLE journal (
+            zone_id INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            from_serial INTEGER NOT NULL CHECK (from_serial BETWEEN 0 AND 4294967295),
+            to_serial INTEGER NOT NULL CHECK (to_serial BETWEEN 0 AND 4294967295),
+            bytes INTEGER NOT NULL CHECK (bytes >= 0),
+            data BLOB NOT NULL,
+            PRIMARY KEY (zone_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX journal_from_serial ON journal(zone_id, from_serial);
+        """
+
     /// Appends `delta` and drops the oldest steps beyond `limits`; with the journal turned off
     /// (`limits.isDisabled`) empties it instead. `data` is `JournalDeltaCodec.encode(delta)`, encoded
     /// before the caller took the write lock.

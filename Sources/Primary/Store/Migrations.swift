@@ -108,18 +108,7 @@ enum Migrations {
         migrator.registerMigration("v4-journal") { db in
             // IXFR out (issue 14): the expanded zone's history as served, one row per published version
             // (the step from the version before, `JournalDeltaCodec`); see `ZoneJournalTable`.
-            try db.execute(sql: """
-                CREATE TABLE journal (
-                    zone_id INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
-                    seq INTEGER NOT NULL,
-                    from_serial INTEGER NOT NULL CHECK (from_serial BETWEEN 0 AND 4294967295),
-                    to_serial INTEGER NOT NULL CHECK (to_serial BETWEEN 0 AND 4294967295),
-                    bytes INTEGER NOT NULL CHECK (bytes >= 0),
-                    data BLOB NOT NULL,
-                    PRIMARY KEY (zone_id, seq)
-                ) WITHOUT ROWID;
-                CREATE INDEX journal_from_serial ON journal(zone_id, from_serial);
-                """)
+            try db.execute(sql: ZoneJournalTable.schemaV1)
         }
         return migrator
     }

@@ -1,3 +1,4 @@
+import DaemonKit
 import GRDB
 
 extension SignerMigrations {
@@ -7,18 +8,7 @@ extension SignerMigrations {
     /// client's IXFR starts; `bytes` is the blob's length, summed for the byte limit without reading it.
     static func registerJournalMigration(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("signer-v5-journal") { db in
-            try db.execute(sql: """
-                CREATE TABLE journal (
-                    zone_id INTEGER NOT NULL REFERENCES zones(id) ON DELETE CASCADE,
-                    seq INTEGER NOT NULL,
-                    from_serial INTEGER NOT NULL CHECK (from_serial BETWEEN 0 AND 4294967295),
-                    to_serial INTEGER NOT NULL CHECK (to_serial BETWEEN 0 AND 4294967295),
-                    bytes INTEGER NOT NULL CHECK (bytes >= 0),
-                    data BLOB NOT NULL,
-                    PRIMARY KEY (zone_id, seq)
-                ) WITHOUT ROWID;
-                CREATE INDEX journal_from_serial ON journal(zone_id, from_serial);
-                """)
+            try db.execute(sql: ZoneJournalTable.schemaV1)
         }
     }
 }
