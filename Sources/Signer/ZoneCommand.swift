@@ -154,6 +154,7 @@ struct ZoneCommand: ParsableCommand {
                 downstream: try signer.downstream(zone: name),
                 events: try signer.recentEvents(zone: name, limit: max(0, events)).map(Report.Event.init))
             report.pendingReview = try signer.review(zone: name).map(PendingReview.init)
+            report.journal = try signer.journalReach(zone: name)
             report.nextKeyEvent = try KeysCommand.View(store, zone: name).nextEventSentence(now: Int64(Date().timeIntervalSince1970))
             try store.emit(report) { report.text(now: Date()) }
         }
@@ -375,6 +376,8 @@ extension ZoneCommand {
         var nextKeyEvent: String? = nil
         /// The version under review or rejected by it (`zone status`).
         var pendingReview: PendingReview? = nil
+        /// How far back IXFR can answer from (`zone status`); nil: empty, every IXFR gets the whole zone.
+        var journal: JournalReach? = nil
         var version: Int64
         var createdAt: Int64
         var updatedAt: Int64
@@ -450,6 +453,9 @@ extension ZoneCommand {
             lines.append(("review", settings.reviewText))
             if let pendingReview { lines.append(("pending review", pendingReview.text(zone: zone, now: now))) }
             lines.append(("on expire", settings.onExpire))
+            if downstream != nil {
+                lines.append(("journal", journal?.text ?? "empty (an IXFR gets the whole zone until the next change)"))
+            }
             if let downstream {
                 lines.append(("downstream", Report.downstreamLines(downstream).joined(separator: "\n" + String(repeating: " ", count: 17))))
             }

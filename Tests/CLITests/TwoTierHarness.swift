@@ -78,13 +78,13 @@ final class TwoTierHarness: @unchecked Sendable {
         if notify { try primaryCLI(["zone", "notify", "add", Self.zone, "127.0.0.1:\(signerPort)"]) }
     }
 
-    func startPrimary() throws {
+    func startPrimary(_ extra: [String] = []) throws {
         primary?.stop()
         runs += 1
         primary = try BackgroundProcess(Self.primaryBinary, [
             "serve", "--db", primaryDB, "--listen", "127.0.0.1:\(primaryPort)", "--resolver", "127.0.0.1:\(upstreamPort)",
             "--refresh", "1",
-        ], log: directory.appendingPathComponent("primary\(runs).log"))
+        ] + extra, log: directory.appendingPathComponent("primary\(runs).log"))
     }
 
     func stopPrimary() {
@@ -105,12 +105,12 @@ final class TwoTierHarness: @unchecked Sendable {
         try signerCLI(["zone", "add", Self.zone, "--primary", "127.0.0.1:\(primaryPort)", "--poll", poll] + extra)
     }
 
-    func startSigner() throws {
+    func startSigner(_ extra: [String] = []) throws {
         signer?.stop()
         runs += 1
         signer = try BackgroundProcess(Self.signerBinary, [
             "serve", "--db", signerDB, "--listen", "127.0.0.1:\(signerPort)", "--threads", "1",
-        ], log: directory.appendingPathComponent("signer\(runs).log"))
+        ] + extra, log: directory.appendingPathComponent("signer\(runs).log"))
     }
 
     func stopSigner() {

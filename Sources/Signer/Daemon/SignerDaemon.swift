@@ -173,7 +173,8 @@ actor SignerDaemon {
     private func router() throws -> DNSRequestRouter {
         var zoneACLs = try store.downstreamACLs()
         for origin in staticZones where zoneACLs[origin] == nil { zoneACLs[origin] = staticACL }
-        let transfers = ZoneTransferResponder(zones: served, acl: .loopbackOnly, zoneACLs: zoneACLs, logger: logger)
+        let transfers = ZoneTransferResponder(zones: served, journal: SignerJournalSource(store: store), acl: .loopbackOnly,
+                                              zoneACLs: zoneACLs, logger: logger)
         return DNSRequestRouter(served: served, transfers: transfers, notifies: receiver,
                                 tsig: TSIGVerifier(keys: try store.tsigKeys().compactMap { try store.tsigKey(named: $0.name) }), logger: logger)
     }
