@@ -394,14 +394,19 @@ final class ScriptedPrimary: @unchecked Sendable {
     }
 
     /// From now on every query gets this version (the file is replaced atomically).
-    func serve(_ name: String, _ records: [SignerGuardTests.Record], soaMiddle: String? = nil) throws {
+    /// `soa` answers SOA queries instead of the zone's own; `ixfr` is how IXFR is answered (see the script).
+    func serve(_ name: String, _ records: [SignerGuardTests.Record], soaMiddle: String? = nil, soa: String? = nil,
+               ixfr: [String: Any]? = nil) throws {
         var scenario: [String: Any] = ["name": name, "records": records.map { [$0.owner, $0.ttl, $0.type, $0.rdata] as [Any] }]
         if let soaMiddle { scenario["soaMiddle"] = soaMiddle }
+        if let soa { scenario["soa"] = soa }
+        if let ixfr { scenario["ixfr"] = ixfr }
         let data = try JSONSerialization.data(withJSONObject: scenario)
         try data.write(to: URL(fileURLWithPath: scenarioPath), options: .atomic)
     }
 
-    /// AXFR queries answered with the version called `name` so far (one per signer poll).
+    /// AXFR queries answered with the version called `name` so far (one per signer poll); IXFR queries
+    /// count under "ixfr:" + name.
     func served(_ name: String) -> Int {
         let text = (try? String(contentsOfFile: servedPath, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").filter { $0 == name }.count

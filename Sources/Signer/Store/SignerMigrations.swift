@@ -110,6 +110,7 @@ enum SignerMigrations {
         registerKeysMigration(&migrator)
         registerGuardsMigration(&migrator)
         registerReviewMigration(&migrator)
+        registerIXFRMigration(&migrator)
         return migrator
     }
 }
