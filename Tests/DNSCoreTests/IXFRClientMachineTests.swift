@@ -34,12 +34,12 @@ struct IXFRClientMachineTests {
         var unixNow: UInt64 { T.unixStart + UInt64((now - .seconds(1000)).components.seconds) }
 
         /// Sends `chunks` as response messages (each after `edit`), signed when the server has a key.
-        mutating func respond(_ chunks: [[ResourceRecord]], rcode: RCode = .NOERROR, signLast: Bool = true,
+        mutating func respond(_ chunks: [[ResourceRecord]], rcode: RCode = .NOERROR, signLast: Bool = true, signingInterval: Int = 1,
                               edit: (inout Message, Int) -> Void = { _, _ in }) -> IXFRClientMachine.Action {
             var signer: TSIGTransferSigner? = nil
             if let serverKey, let record = query.tsig, case .tsig(let tsig) = record.rdata {
                 signer = TSIGTransferSigner(plan: TSIGSigner(key: serverKey).responsePlan(
-                    requestMAC: tsig.mac, requestTimeSigned: tsig.timeSigned, requestID: query.id), signingInterval: 1)
+                    requestMAC: tsig.mac, requestTimeSigned: tsig.timeSigned, requestID: query.id), signingInterval: signingInterval)
             }
             var action = IXFRClientMachine.Action.needMore
             for (index, records) in chunks.enumerated() {
@@ -193,7 +193,7 @@ struct IXFRClientMachineTests {
         #expect(stage == .incremental(message: 1))
         var unsignedLast = Run(key: Self.key)
         let records = Self.twoSequences
-        guard case .tsig? = Self.failure(unsignedLast.respond([Array(records[0..<4]), Array(records[4...])], signLast: false)) else {
+        guard case .tsig? = Self.failure(unsignedLast.respond([Array(records[0..<4]), Array(records[4...])], signLast: false, signingInterval: 10)) else {
             Issue.record("an unsigned last message passed"); return
         }
     }
