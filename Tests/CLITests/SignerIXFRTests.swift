@@ -22,6 +22,10 @@ struct SignerIXFRTests {
         ["stream": records.map { [$0.owner, $0.ttl, $0.type, $0.rdata] as [Any] }]
     }
 
+    /// The running daemon takes up `zone set` within a second (it checks the store's version each second):
+    /// the next step must not start before.
+    static func settle() { Thread.sleep(forTimeInterval: 2) }
+
     @Test func brokenIXFRsAreRefusedOnceEachGoodOnesAppliedAndTheContentCheckHasTheLastWord() throws {
         guard ExternalTool.require("dig"), ExternalTool.require("sqlite3"), ScriptedPrimary.requireDnspython() else { return }
         let harness = try TwoTierHarness(name: "signer-ixfr")
@@ -93,6 +97,7 @@ struct SignerIXFRTests {
         // From here the content check is an hour away unless the test asks for it, so each version comes
         // the way its step says (`zone set` also forgets what the walk taught the signer about IXFR).
         try harness.signerCLI(["zone", "set", Self.zone, "--content-check", "1h"])
+        Self.settle()
         let base = Self.zoneRecords(serial: 0, extra: [Self.host("fresh", "203.0.113.1")], without: [Self.name("host7")])
             .map { $0.owner == Self.name("host3") ? Self.host("host3", "203.0.113.3") : $0 }.dropFirst()
         func version(_ serial: Int, _ extra: Record...) -> [Record] { [Self.soa(serial)] + base + extra }
@@ -121,6 +126,7 @@ struct SignerIXFRTests {
 
         // 5. A primary without IXFR (NOTIMP): AXFR in the same poll brings the new version, nothing is alerted.
         try harness.signerCLI(["zone", "set", Self.zone, "--content-check", "1h"])
+        Self.settle()
         let v104 = version(104, Self.host("whole", "203.0.113.4"), Self.host("truth", "203.0.113.5"), Self.host("after-notimp", "203.0.113.2"))
         try primary.serve("notimp", v104, ixfr: ["rcode": "NOTIMP"])
         let notimp = TwoTierHarness.poll(20, { harness.askSigner(Self.name("after-notimp"), "A") }, until: check.signedAnswer("203.0.113.2"))
