@@ -144,6 +144,27 @@ struct SignerIXFRInteropTests {
         return Array(Set(lines)).sorted()
     }
 
+    /// The signer's last poll result, from `zone status --json`.
+    static func lastPollResult(_ harness: TwoTierHarness) throws -> String {
+        let status = try harness.signerCLI(["zone", "status", zone, "--json"])
+        let state = ((try? JSONSerialization.jsonObject(with: Data(status.utf8))) as? [String: Any])?["state"] as? [String: Any]
+        return state?["lastPollResult"] as? String ?? ""
+    }
+
+    /// What the signer serves is the primary's zone (a fresh AXFR of it with the key), signed so that
+    /// `ldns-verify-zone` accepts it.
+    static func expectServesPrimaryZone(_ harness: TwoTierHarness, primaryPort: Int, _ label: String,
+                                        sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let theirs = harness.dig(primaryPort, ["-y", "hmac-sha256:transfer-key:\(secret)", zone, "AXFR"])
+        let ours = harness.dig(harness.signerPort, [zone, "AXFR"])
+        #expect(!content(theirs).isEmpty && content(ours) == content(theirs),
+                "\(label): served content differs from the primary's:\nours \(content(ours))\ntheirs \(content(theirs))",
+                sourceLocation: sourceLocation)
+        let judged = try SignerDaemonTests.ldnsVerify(axfr: ours, in: harness, run: 0)
+        #expect(judged.status == 0, "\(label): ldns-verify-zone refuses the served zone:\n\(judged.output.suffix(2000))",
+                sourceLocation: sourceLocation)
+    }
+
     @Test(arguments: Primary.allCases)
     func changesArriveAsIXFRAndTheSignedZoneIsTheprimarysZone(_ kind: Primary) throws {
         guard ExternalTool.require(kind == .knot ? "knotd" : "named"), ExternalTool.require("dig"),
@@ -176,22 +197,14 @@ struct SignerIXFRInteropTests {
             try primary.load(change.file)
             let seen = TwoTierHarness.poll(30, { harness.askSigner(change.name, change.type) }, until: change.expect)
             #expect(seen.ok, "\(kind), \(change.what): not served signed:\n\(seen.output)\n\(harness.logs)\n\(primary.log)")
-            let status = try harness.signerCLI(["zone", "status", Self.zone, "--json"])
-            let state = ((try? JSONSerialization.jsonObject(with: Data(status.utf8))) as? [String: Any])?["state"] as? [String: Any]
-            let result = state?["lastPollResult"] as? String ?? ""
+            let result = try Self.lastPollResult(harness)
             #expect(result.contains("changed (IXFR, 1 sequences"), "\(kind), \(change.what): not an IXFR: \(result)")
             #expect(primary.ixfrsLogged >= index + 1, "\(kind), \(change.what): \(kind) logged \(primary.ixfrsLogged) IXFRs:\n\(primary.log)")
         }
         let signerLog = harness.logs
         #expect(signerLog.components(separatedBy: "transfer=ixfr").count - 1 >= changes.count, "our log names the IXFRs:\n\(signerLog)")
 
-        // What we serve is the primary's zone, signed: compared with a fresh AXFR of the primary.
-        let theirs = harness.dig(primary.port, ["-y", "hmac-sha256:transfer-key:\(Self.secret)", Self.zone, "AXFR"])
-        let ours = harness.dig(harness.signerPort, [Self.zone, "AXFR"])
-        #expect(!Self.content(theirs).isEmpty && Self.content(ours) == Self.content(theirs),
-                "\(kind): served content differs from the primary's:\nours \(Self.content(ours))\ntheirs \(Self.content(theirs))")
-        let judged = try SignerDaemonTests.ldnsVerify(axfr: ours, in: harness, run: 0)
-        #expect(judged.status == 0, "\(kind): ldns-verify-zone refuses the served zone:\n\(judged.output.suffix(2000))")
+        try Self.expectServesPrimaryZone(harness, primaryPort: primary.port, "\(kind)")
         print("SignerIXFRInteropTests: \(kind) took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 }
@@ -229,9 +242,7 @@ extension SignerIXFRInteropTests {
             try harness.primaryCLI(edit.command)
             let seen = TwoTierHarness.poll(30, { harness.askSigner(edit.name, edit.type) }, until: edit.expect)
             #expect(seen.ok, "\(edit.what): not served signed:\n\(seen.output)\n\(harness.logs)")
-            let status = try harness.signerCLI(["zone", "status", Self.zone, "--json"])
-            let state = ((try? JSONSerialization.jsonObject(with: Data(status.utf8))) as? [String: Any])?["state"] as? [String: Any]
-            results.append(state?["lastPollResult"] as? String ?? "")
+            results.append(try Self.lastPollResult(harness))
         }
         if results.allSatisfy({ $0.contains("IXFR answered with the whole zone") }) {
             withKnownIssue("dns-primary answers IXFR with the whole zone until IXFR out (branch ixfr-out) is merged") {
@@ -240,11 +251,6 @@ extension SignerIXFRInteropTests {
         } else {
             #expect(results.allSatisfy { $0.contains("changed (IXFR, ") }, "each change as IXFR: \(results)")
         }
-        let theirs = harness.dig(harness.primaryPort, ["-y", "hmac-sha256:transfer-key:\(Self.secret)", Self.zone, "AXFR"])
-        let ours = harness.dig(harness.signerPort, [Self.zone, "AXFR"])
-        #expect(!Self.content(theirs).isEmpty && Self.content(ours) == Self.content(theirs),
-                "served content differs from the primary's:\nours \(Self.content(ours))\ntheirs \(Self.content(theirs))")
-        let judged = try SignerDaemonTests.ldnsVerify(axfr: ours, in: harness, run: 0)
-        #expect(judged.status == 0, "ldns-verify-zone refuses the served zone:\n\(judged.output.suffix(2000))")
+        try Self.expectServesPrimaryZone(harness, primaryPort: harness.primaryPort, "dns-primary")
     }
 }

@@ -28,25 +28,15 @@ struct SignerIXFRTests {
 
     @Test func brokenIXFRsAreRefusedOnceEachGoodOnesAppliedAndTheContentCheckHasTheLastWord() throws {
         guard ExternalTool.require("dig"), ExternalTool.require("sqlite3"), ScriptedPrimary.requireDnspython() else { return }
-        let harness = try TwoTierHarness(name: "signer-ixfr")
-        let primary = ScriptedPrimary(directory: harness.directory)
-        defer {
-            primary.stop()
-            harness.cleanUp()
-        }
-        let check = GuardCheck(harness: harness, primary: primary)
+        let check = try GuardCheck.start(name: "signer-ixfr", records: Self.zoneRecords(serial: 100), zoneArguments: ["--nsec3"])
+        let (harness, primary) = (check.harness, check.primary)
+        defer { check.stop() }
         let started = Date()
-        try primary.serve("v100", Self.zoneRecords(serial: 100))
-        let port = try primary.start()
-        try harness.signerCLI(["zone", "add", Self.zone, "--primary", "127.0.0.1:\(port)", "--poll", "1s", "--nsec3"])
-        try harness.startSigner()
-        let first = TwoTierHarness.poll(30, { harness.askSigner(Self.name("host50"), "A") }, until: check.signedAnswer("198.51.100.50"))
-        try #require(first.ok, "v100 was not signed and served:\n\(first.output)\n\(check.logs)")
 
         // 1. A good IXFR 100 → 101: host3 moves, host7 goes, fresh is new. The AXFR content is the same zone.
         let v101 = Self.zoneRecords(serial: 101, extra: [Self.host("fresh", "203.0.113.1")], without: [Self.name("host7")])
             .map { $0.owner == Self.name("host3") ? Self.host("host3", "203.0.113.3") : $0 }
-        try primary.serve("good", v101, ixfr: Self.stream([
+        try primary.serve("good-ixfr", v101, ixfr: Self.stream([
             Self.soa(101), Self.soa(100), Self.host("host3", "198.51.100.3"), Self.host("host7", "198.51.100.7"),
             Self.soa(101), Self.host("host3", "203.0.113.3"), Self.host("fresh", "203.0.113.1"), Self.soa(101),
         ]))
@@ -56,12 +46,13 @@ struct SignerIXFRTests {
         #expect(harness.askSigner(Self.name("host7"), "A").contains("status: NXDOMAIN"), "host7 is gone")
         let applied = check.status().state["lastPollResult"] as? String ?? ""
         #expect(applied.contains("changed (IXFR, 1 sequences, 4 records)"), "the change came as IXFR: \(applied)")
-        #expect(primary.served("ixfr:good") >= 1 && primary.served("good") == 0, "IXFR asked, no AXFR needed")
+        #expect(primary.served("ixfr:good-ixfr") >= 1 && primary.served("good-ixfr") == 0, "IXFR asked, no AXFR needed")
         let servedSerial = try #require(harness.signerSerial())
 
         // 2. Broken IXFRs. The AXFR content stays v101 while the SOA says 102, so every poll transfers;
         //    IXFR is retried every content check (2 s) and repeats its breakage, which is not alerted again.
         try harness.signerCLI(["zone", "set", Self.zone, "--content-check", "2s"])
+        Self.settle()
         let leak = Self.host("leak", "203.0.113.66")
         let broken: [(name: String, ixfr: [String: Any], why: String)] = [
             ("wrong-start", Self.stream([Self.soa(102), Self.soa(100), Self.soa(102), leak, Self.soa(102)]), "starts from serial 100"),
