@@ -27,8 +27,10 @@ extension ZoneWorker {
     /// The transfer for this poll: IXFR when it may be used, else (or when the primary has no IXFR, no
     /// history, or cannot be reached that way) AXFR through `fetchFull`.
     func transferForPoll(fetchFull: () async throws -> TransferResult) async throws -> PolledTransfer {
-        guard let current, let held = current.unsigned.rrset(at: origin, type: .SOA)?.records.first,
-              await incrementalAllowed() else {
+        guard hasPublished, await incrementalAllowed() else { return .full(try await fetchFull(), type: .axfr) }
+        // A small zone's working copy may have been let go between cycles: the changes apply to it.
+        ensureCurrent()
+        guard let current, let held = current.unsigned.rrset(at: origin, type: .SOA)?.records.first else {
             return .full(try await fetchFull(), type: .axfr)
         }
         let key = try transferKey()
