@@ -325,6 +325,9 @@ extension ZoneCommand {
             var reviewTimeout: Int64
             /// The review settings in one line, as `zone status` prints them.
             var reviewText: String
+            var transferMode: String
+            var pollMode: String
+            var contentCheckSeconds: Int64
         }
 
         struct State: Encodable {
@@ -393,7 +396,9 @@ extension ZoneCommand {
                 refreshRequested: config.refreshRequested, growthLimit: config.growthLimit,
                 growthMinRRsets: config.growthMinRRsets, acceptNextBy: config.acceptNextBy, acceptNextAt: config.acceptNextAt,
                 reviewUnsigned: config.reviewUnsigned.rawValue, reviewSigned: config.reviewSigned.rawValue,
-                reviewCommand: config.reviewCommand, reviewTimeout: config.reviewTimeout, reviewText: ReviewOptions.text(config))
+                reviewCommand: config.reviewCommand, reviewTimeout: config.reviewTimeout, reviewText: ReviewOptions.text(config),
+                transferMode: config.transferMode.rawValue, pollMode: config.pollMode.rawValue,
+                contentCheckSeconds: config.contentCheckSeconds)
             self.state = State(
                 unsignedSerial: state.unsignedSerial, unsignedHash: state.unsignedHash.map(Base16.encode),
                 signedSerial: state.signedSerial, nextResign: state.nextResign, earliestExpiry: state.earliestExpiry,
@@ -445,6 +450,9 @@ extension ZoneCommand {
             lines.append(("primaries", settings.primaries.joined(separator: ", ")
                 + (settings.tsigKey.map { " (TSIG key \($0))" } ?? "") + ", polled every "
                 + SignerStoreOptions.duration(Int64(settings.pollSeconds))))
+            lines.append(("transfers", (settings.transferMode == "ixfr" ? "IXFR (AXFR when the primary has none)" : "AXFR")
+                + ", poll mode \(settings.pollMode), content check (AXFR) every "
+                + SignerStoreOptions.duration(settings.contentCheckSeconds)))
             let denial = settings.denial == "nsec3" ? "NSEC3" + (settings.optOut ? " opt-out" : "") : "NSEC"
             lines.append(("signing", "\(denial), \(settings.algorithm), " + (settings.csk ? "CSK" : "KSK + ZSK")
                 + ", signed serial \(settings.signedSerialPolicy)"))

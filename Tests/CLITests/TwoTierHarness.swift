@@ -123,6 +123,16 @@ final class TwoTierHarness: @unchecked Sendable {
         signer = nil
     }
 
+    /// Everything every `dns-signer serve` of this harness logged, whole (`logs` keeps only the ends).
+    var signerLog: String {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return files.filter { $0.hasPrefix("signer") && $0.hasSuffix(".log") }.sorted()
+            .map { (try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8)) ?? "" }.joined(separator: "\n")
+    }
+
+    /// Polls the signer logged as finished with a result starting `prefix` (e.g. `changed (IXFR`).
+    func signerPolls(_ prefix: String) -> Int { signerLog.components(separatedBy: "result=\"" + prefix).count - 1 }
+
     var logs: String {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         return files.filter { $0.hasSuffix(".log") }.sorted().map { file in

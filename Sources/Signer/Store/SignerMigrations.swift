@@ -111,6 +111,7 @@ enum SignerMigrations {
         registerGuardsMigration(&migrator)
         registerReviewMigration(&migrator)
         registerJournalMigration(&migrator)
+        registerIXFRMigration(&migrator)
         return migrator
     }
 }
