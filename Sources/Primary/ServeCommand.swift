@@ -68,6 +68,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-format"), help: "text (one line per event) or json (JSON lines).")
     var logFormat: PrimaryServeSettings.LogFormat?
 
+    @Option(name: .customLong("journal-max-versions"), help: "Versions of each expanded zone kept for IXFR out (0: none, every IXFR gets the whole zone). Default 100.")
+    var journalMaxVersions: Int?
+
+    @Option(name: .customLong("journal-max-bytes"), help: "Bytes of stored changes kept per zone for IXFR out. Default 67108864 (64 MiB).")
+    var journalMaxBytes: Int?
+
     @OptionGroup(title: "Notification channels (simple cases; the config file holds the rest)")
     var notifications: NotificationChannelsOptions
 
@@ -75,7 +81,8 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try PrimaryServeSettings.resolve(store: store, flags: .init(
             listen: listen, resolver: resolver, refresh: refresh, retry: retry, threads: threads,
             allowTransfer: allowTransfer, logFormat: logFormat, metricsListen: metricsListen, apiListen: apiListen,
-            apiTLSCertificate: apiTLSCertificate, apiTLSKey: apiTLSKey, aliasRequireAuthentic: aliasRequireAuthentic))
+            apiTLSCertificate: apiTLSCertificate, apiTLSKey: apiTLSKey, aliasRequireAuthentic: aliasRequireAuthentic,
+            journalMaxVersions: journalMaxVersions, journalMaxBytes: journalMaxBytes))
         _ = LogSetup.bootstrap(format: settings.logFormat == .json ? .json : .text)
         let registry = Telemetry.bootstrap()
         let logger = Logger(label: "countersign.primary")
@@ -89,6 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         publisherSettings.refresh = UInt64(settings.refresh)
         publisherSettings.retryAfter = UInt64(settings.retry)
         publisherSettings.defaultACL = settings.transferACL
+        publisherSettings.journalLimits = settings.journalLimits
         let zoneStore = try StoreOptions.openStore(path: settings.database, defaulted: store.databaseDefaulted(config: settings.config))
         let publisher = ExpandingPublisher(
             store: zoneStore, served: served, resolver: UpstreamResolver(resolvers: settings.resolvers, requireAuthenticated: settings.aliasRequireAuthentic),
