@@ -66,7 +66,7 @@ public enum AliasLookup: Sendable, Hashable {
 }
 
 /// Which target and family a lookup is for.
-public struct AliasKey: Sendable, Hashable, CustomStringConvertible {
+public struct AliasKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var target: DomainName
     public var family: AliasAddressFamily
 
@@ -76,6 +76,11 @@ public struct AliasKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(target.text)/\(family)" }
+
+    /// By target text, then family: lookups start in a stable order, so logs and tests repeat.
+    public static func < (lhs: AliasKey, rhs: AliasKey) -> Bool {
+        (lhs.target.text, lhs.family.description) < (rhs.target.text, rhs.family.description)
+    }
 }
 
 /// A good answer kept for the `keep-last` policy, with the (Unix) second it was obtained.
