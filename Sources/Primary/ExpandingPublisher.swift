@@ -79,6 +79,9 @@ actor ExpandingPublisher {
         var waitingLogged = false
         /// The answers as saved in the store.
         var saved: [AliasKey: AliasLastGood]
+
+        /// A lookup the zone needs has neither an answer nor a failure yet.
+        func waitsForLookups(_ table: AliasResolutionTable) -> Bool { needs.contains { table.results[$0] == nil } }
     }
 
     let store: PrimaryStore
@@ -140,7 +143,7 @@ actor ExpandingPublisher {
         let now = UInt64(max(0, date.timeIntervalSince1970))
         let table = cache.table(now: now, countDown: false)
         for name in zones.keys.sorted() { evaluate(name, table: table, now: now, date: date) }
-        saveAnswers()
+        saveAnswers(table)
         updateRouting()
     }
 
@@ -205,8 +208,9 @@ actor ExpandingPublisher {
         var due = Set(cache.needsRefresh(now: now, maxAge: settings.refresh, retryAfter: settings.retryAfter))
             .intersection(needed)
         for key in needed where cache.entries[key] == nil && cache.failures[key] == nil { due.insert(key) }
-        let ordered = due.sorted()
-        run(lookups.enqueue(ordered))
+        // Only what is not queued yet is sorted: while a thousand first lookups run, every pass finds
+        // them all due again.
+        run(lookups.enqueue(due.filter { !lookups.contains($0) }.sorted()))
     }
 
     private func run(_ keys: [AliasKey]) {
@@ -274,7 +278,7 @@ actor ExpandingPublisher {
         let policy = snapshot.policy
         // A target without an answer or a failure yet (a first lookup, or a refresh of an expired answer,
         // is running): wait for it rather than publish, for a second, a zone that fails or lacks it.
-        if state.needs.contains(where: { table.results[$0] == nil }) {
+        if state.waitsForLookups(table) {
             if state.published == nil && !state.waitingLogged {
                 state.waitingLogged = true
                 logger.info("waiting for ALIAS targets", metadata: ["zone": "\(name)", "reason": "first lookups running"])
@@ -455,9 +459,11 @@ actor ExpandingPublisher {
     // MARK: Saved answers and routing
 
     /// Saves, per zone, the answers its lookups last got, when they changed or are `saveInterval` fresher.
-    private func saveAnswers() {
+    /// Not while a zone still waits for first answers: each pass would rewrite its growing set of answers
+    /// (hundreds of rows per pass while a thousand targets resolve); it is saved once they are all in.
+    private func saveAnswers(_ table: AliasResolutionTable) {
         var batch: [String: [AliasKey: AliasLastGood]] = [:]
-        for (name, state) in zones {
+        for (name, state) in zones where !state.waitsForLookups(table) {
             var answers: [AliasKey: AliasLastGood] = [:]
             for key in state.needs {
                 guard let entry = cache.entries[key] else {

@@ -19,7 +19,7 @@ struct AliasLookupQueueTests {
         #expect(first == Array(all.prefix(3)), "the first three, in the order asked")
         #expect(queue.running.count == 3 && queue.waitingCount == 5 && !queue.isIdle)
         #expect(queue.finished(all[1]) == [all[3]], "one ends, the next starts in the same step")
-        #expect(queue.enqueue(all).isEmpty, "keys waiting or running are not queued twice")
+        #expect(queue.enqueue(Array(all[2...])).isEmpty, "keys waiting or running are not queued twice")
         #expect(queue.waitingCount == 4)
         var started = first + [all[3]]
         while let key = queue.running.sorted().first {

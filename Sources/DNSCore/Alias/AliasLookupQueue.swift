@@ -29,6 +29,9 @@ public struct AliasLookupQueue: Sendable, Equatable {
     /// Keys waiting for a slot.
     public var waitingCount: Int { queued.count }
 
+    /// `key` is waiting or running.
+    public func contains(_ key: AliasKey) -> Bool { queued.contains(key) || running.contains(key) }
+
     /// Queues the keys that are neither waiting nor running, in the order given; returns those to start now.
     public mutating func enqueue(_ keys: some Sequence<AliasKey>) -> [AliasKey] {
         for key in keys where !running.contains(key) && queued.insert(key).inserted { waiting.append(key) }

@@ -77,9 +77,11 @@ public struct AliasKey: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public var description: String { "\(target.text)/\(family)" }
 
-    /// By target text, then family: lookups start in a stable order, so logs and tests repeat.
+    /// Canonical name order of the targets, then v4 before v6: lookups start in a stable order, so logs
+    /// and tests repeat. (No text is built: a thousand keys are sorted in every pass that starts lookups.)
     public static func < (lhs: AliasKey, rhs: AliasKey) -> Bool {
-        (lhs.target.text, lhs.family.description) < (rhs.target.text, rhs.family.description)
+        let order = DomainName.canonicalCompare(lhs.target, rhs.target)
+        return order != 0 ? order < 0 : lhs.family == .v4 && rhs.family == .v6
     }
 }
 
