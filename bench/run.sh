@@ -2,16 +2,17 @@
 # bench/run.sh: the whole `make bench`, in order: CoreBench (DNSCore's own rates), bench/sign.sh (offline
 # signing beside dnssec-signzone, ldns-signzone, kzonesign), bench/serve.sh (serving beside NSD and
 # Knot), bench/transfer-out.sh (an outgoing AXFR's time and memory), bench/primary.sh (AXFR with ALIAS
-# expanded, beside PowerDNS) and bench/cycle.sh (the signer's poll and one-record change on 100k names,
-# beside dnssec-signzone -n 2). About 18 minutes on 2 cores with the defaults.
+# expanded, beside PowerDNS), bench/cycle.sh (the signer's poll and one-record change on 100k names,
+# beside dnssec-signzone -n 2) and bench/many.sh (10,000 small zones on one signer beside Knot). About 18
+# minutes on 2 cores with the defaults, plus about 20 for the many-zones stage.
 #
-# Knobs: DURATION [20] seconds of dnsperf per server and layout; STAGES ["core sign serve transfer primary cycle"];
+# Knobs: DURATION [20] seconds of dnsperf per server and layout; STAGES ["core sign serve transfer primary cycle many"];
 #        BENCH_ROOT [/tmp/countersign-bench]; RESULTS [$BENCH_ROOT/results]; the knobs of sign.sh and
 #        serve.sh pass through. Tables go to stdout and to $RESULTS/bench.md.
 set -u
 source "$(dirname "$0")/common.sh"
 : "${DURATION:=20}"
-: "${STAGES:=core sign serve transfer primary cycle}"
+: "${STAGES:=core sign serve transfer primary cycle many}"
 export DURATION SWIFT SWIFTPM_FLAGS BENCH_ROOT RESULTS ORIGIN NAMES STEP_TIMEOUT SHARED_BENCH
 
 # Fail early, before any build, when the shared generator is not there.
@@ -44,12 +45,13 @@ for stage in $STAGES; do
         transfer) "$BENCH_HOME/transfer-out.sh" || die "bench/transfer-out.sh failed" ;;
         primary) "$BENCH_HOME/primary.sh" || die "bench/primary.sh failed" ;;
         cycle) "$BENCH_HOME/cycle.sh" || die "bench/cycle.sh failed" ;;
-        *) die "unknown stage $stage (core, sign, serve, transfer, primary, cycle)" ;;
+        many) "$BENCH_HOME/many.sh" || die "bench/many.sh failed" ;;
+        *) die "unknown stage $stage (core, sign, serve, transfer, primary, cycle, many)" ;;
     esac
     echo
 done
 
-for f in corebench sign serve transfer-out primary cycle; do
+for f in corebench sign serve transfer-out primary cycle many; do
     stage=${f/corebench/core}
     case " $STAGES " in *" ${stage/transfer-out/transfer} "*) { cat "$RESULTS/$f.md"; echo; } >>"$OUT" ;; esac
 done

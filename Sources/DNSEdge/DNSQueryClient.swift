@@ -12,13 +12,17 @@ public struct DNSQueryClient: Sendable {
     public var attempts: Int
     public var udpPayloadSize: UInt16?
     public var group: any EventLoopGroup
+    /// Set: UDP questions share its socket instead of opening one each (see `SharedUDPExchanger` for
+    /// when that is right).
+    public var shared: SharedUDPExchanger?
 
     public init(timeout: Duration = .seconds(2), attempts: Int = 2, udpPayloadSize: UInt16? = EDNS.defaultPayloadSize,
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, shared: SharedUDPExchanger? = nil) {
         self.timeout = timeout
         self.attempts = attempts
         self.udpPayloadSize = udpPayloadSize
         self.group = group
+        self.shared = shared
     }
 
     /// How asking ended: the server's message (whatever its RCODE), or why there is none.
@@ -43,10 +47,11 @@ public struct DNSQueryClient: Sendable {
             let id = UInt16.random(in: .min ... .max)
             let query = Message.query(name: name, type: type, dnsClass: dnsClass, id: id, recursionDesired: recursionDesired,
                                       do: dnssecOK, udpPayloadSize: udpPayloadSize)
-            var exchange = await exchanger.exchangeUDP(query, to: address)
+            var exchange = if let shared { await shared.exchange(query, to: address, timeout: timeout) }
+                else { await exchanger.exchangeUDP(query, to: address) }
             if case .answer(let message) = exchange, message.flags.tc {
                 var retry = query
-                retry.id = id &+ 1
+                retry.id = message.id &+ 1
                 exchange = await exchanger.exchangeTCP(retry, to: address)
             }
             switch exchange {

@@ -133,7 +133,7 @@ final class NotifyRound: @unchecked Sendable {
                         try channel.pipeline.syncOperations.addHandler(NotifyResponseHandler(round: self))
                     }
                 }
-                .bind(host: isV6 ? "::" : "0.0.0.0", port: 0)
+                .bind(to: isV6 ? UpstreamResolver.anyIPv6 : UpstreamResolver.anyIPv4)  // no getaddrinfo per NOTIFY
                 .whenComplete { result in
                     switch result {
                     case let .success(channel):

@@ -92,6 +92,9 @@ public struct UpstreamResolver: Sendable {
         return udp
     }
 
+    static let anyIPv4 = try! SocketAddress(ipAddress: "0.0.0.0", port: 0)
+    static let anyIPv6 = try! SocketAddress(ipAddress: "::", port: 0)
+
     func exchangeUDP(_ query: Message, to address: SocketAddress) async -> Exchange {
         let loop = group.next()
         let promise = loop.makePromise(of: Exchange.self)
@@ -100,7 +103,9 @@ public struct UpstreamResolver: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
-            .bind(host: address.protocol == .inet6 ? "::" : "0.0.0.0", port: 0)
+            // An address, not a host string: `bind(host:)` goes through getaddrinfo, which asks the kernel for
+            // every interface (a netlink socket and dump) on each call — most of a poll's CPU at rest.
+            .bind(to: address.protocol == .inet6 ? Self.anyIPv6 : Self.anyIPv4)
         let channel: any Channel
         do { channel = try await bind.get() } catch {
             return .failure(.badAnswer("cannot open a UDP socket: \(error)"))

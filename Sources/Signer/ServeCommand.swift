@@ -124,7 +124,14 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
         }
+        let pollTimes = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: PollTimes.flushInterval)
+                await daemon.flushPollTimes()
+            }
+        }
         await SignalWait.untilTerminated()
+        pollTimes.cancel()
         reload.cancel()
         delivery.cancel()
         logger.info("stopping")

@@ -122,10 +122,9 @@ struct ZoneCommand: ParsableCommand {
         @OptionGroup var store: SignerStoreOptions
 
         func run() throws {
-            let signer = try store.open()
-            let zones = try signer.storedZones()
-            let reports = try zones.map { stored in
-                Report(stored, state: try signer.state(zone: stored.config.origin.text), keys: nil, downstream: nil, events: nil)
+            // One read for every zone and its state: ten thousand zones list in a blink, not one query each.
+            let reports = try store.open().storedZonesWithState().map { entry in
+                Report(entry.zone, state: entry.state, keys: nil, downstream: nil, events: nil)
             }
             try store.emit(reports) {
                 if reports.isEmpty { return "no zones (add one with `dns-signer zone add ZONE --primary ADDR`)" }

@@ -5,8 +5,9 @@
 /// consistent set of zones and in-flight queries keep the old one alive until they finish.
 public final class Catalog: Sendable {
     /// The zones, in no particular order.
-    public let zones: [ZoneSnapshot]
-    /// Lowercased origin wire bytes → snapshot.
+    public var zones: [ZoneSnapshot] { Array(byOrigin.values) }
+    /// Lowercased origin wire bytes → snapshot. A new catalog copies this one table and changes one entry:
+    /// with ten thousand zones, each publish used to rebuild the table from an array under the lock.
     let byOrigin: [[UInt8]: ZoneSnapshot]
     /// Zones held but not answered for (a secondary's zone past its SOA expire): queries for names in
     /// them get SERVFAIL, which tells resolvers to try another server, rather than stale data.
@@ -15,12 +16,15 @@ public final class Catalog: Sendable {
     public static let empty = Catalog([])
 
     /// A later snapshot with the same origin replaces an earlier one.
-    public init(_ snapshots: some Sequence<ZoneSnapshot>, unavailable: Set<DomainName> = []) {
+    public convenience init(_ snapshots: some Sequence<ZoneSnapshot>, unavailable: Set<DomainName> = []) {
         var byOrigin: [[UInt8]: ZoneSnapshot] = [:]
-        for snapshot in snapshots { byOrigin[snapshot.origin.wire] = snapshot }
+        for snapshot in snapshots { byOrigin[DomainName.lowercase(snapshot.origin.wire)] = snapshot }
+        self.init(byOrigin: byOrigin, unavailable: Set(unavailable.map { $0.lowercased() }))
+    }
+
+    private init(byOrigin: [[UInt8]: ZoneSnapshot], unavailable: Set<DomainName>) {
         self.byOrigin = byOrigin
-        self.zones = Array(byOrigin.values)
-        self.unavailable = Set(unavailable.map { $0.lowercased() })
+        self.unavailable = unavailable
     }
 
     /// Whether queries for names in the zone `origin` are answered with SERVFAIL.
@@ -32,7 +36,7 @@ public final class Catalog: Sendable {
     public func marking(_ origin: DomainName, unavailable isUnavailable: Bool) -> Catalog {
         var set = unavailable
         if isUnavailable { set.insert(origin.lowercased()) } else { set.remove(origin.lowercased()) }
-        return Catalog(zones, unavailable: set)
+        return Catalog(byOrigin: byOrigin, unavailable: set)
     }
 
     /// Snapshots of `zones`, built here (see `ZoneSnapshot.init`).
@@ -46,18 +50,24 @@ public final class Catalog: Sendable {
     public subscript(origin: DomainName) -> ZoneSnapshot? { byOrigin[DomainName.lowercase(origin.wire)] }
 
     /// A catalog with `snapshot` added or replacing the zone of the same origin.
-    public func replacing(_ snapshot: ZoneSnapshot) -> Catalog { Catalog(zones + [snapshot], unavailable: unavailable) }
+    public func replacing(_ snapshot: ZoneSnapshot) -> Catalog {
+        var table = byOrigin
+        table[DomainName.lowercase(snapshot.origin.wire)] = snapshot
+        return Catalog(byOrigin: table, unavailable: unavailable)
+    }
 
     /// A catalog without the zone `origin`.
     public func removing(_ origin: DomainName) -> Catalog {
-        Catalog(zones.filter { $0.origin != origin }, unavailable: unavailable.subtracting([origin.lowercased()]))
+        var table = byOrigin
+        table[DomainName.lowercase(origin.wire)] = nil
+        return Catalog(byOrigin: table, unavailable: unavailable.subtracting([origin.lowercased()]))
     }
 
     /// The zone with the longest origin at or above `name`: the one authoritative for it.
     public func zone(for name: DomainName) -> ZoneSnapshot? {
-        if zones.count <= 8 {
+        if byOrigin.count <= 8 {
             var best: ZoneSnapshot? = nil
-            for zone in zones where name.isSubdomain(of: zone.origin) {
+            for zone in byOrigin.values where name.isSubdomain(of: zone.origin) {
                 if best == nil || zone.origin.wire.count > best!.origin.wire.count { best = zone }
             }
             return best

@@ -10,8 +10,10 @@ import NIOPosix
 /// them, NOTIFY in from the primaries and out to the downstream secondaries.
 ///
 /// It reads the store's configuration version every second, so a zone added, changed or removed with
-/// the CLI (and `zone refresh`) takes effect without a restart; the router is rebuilt then too (TSIG
-/// keys, downstream ACLs) and swapped under the running listeners.
+/// the CLI (and `zone refresh`) takes effect without a restart: then it reads every zone's version (one
+/// small query) and the full settings of the zones whose version moved only, so one zone changed among
+/// ten thousand costs one row. The router is rebuilt then too (TSIG keys, downstream ACLs, one query
+/// each) and swapped under the running listeners.
 actor SignerDaemon {
     let store: SignerStore
     let served: ServedZones
@@ -23,11 +25,15 @@ actor SignerDaemon {
     private var receiver: NotifyReceiver!
     private var workers: [DomainName: (worker: ZoneWorker, loop: Task<Void, Never>)] = [:]
     private var configVersion: Int64?
+    /// The settings version each running worker was last given, by zone name as stored.
+    private var runningVersions: [String: SignerStore.ZoneVersion] = [:]
     /// The static zones of `--zone-file` (served as given, never polled) and who may transfer them.
     private let staticZones: Set<DomainName>
     private var staticACL: TransferACL = .loopbackOnly
     /// Asks the parents' servers for our DS during KSK rollovers, validated through `--parent-resolver`.
     private let parentProbe: ParentDSProbe
+    /// Unchanged polls' times, written together (`flushPollTimes`).
+    private let pollTimes = PollTimes()
 
     init(store: SignerStore, served: ServedZones, logger: Logger, group: any EventLoopGroup,
          staticZones: Set<DomainName> = [], parentResolvers: [ListenAddress] = [],
@@ -64,34 +70,52 @@ actor SignerDaemon {
 
     func setStaticACL(_ acl: TransferACL) throws {
         staticACL = acl
-        handler.replace(with: try router(try store.zones()))
+        handler.replace(with: try router())
     }
 
     func stop() {
         for (_, entry) in workers { entry.loop.cancel(); entry.worker.wakeup.wake() }
         workers.removeAll()
+        flushPollTimes()
+    }
+
+    /// Writes the unchanged polls' times noted since the last flush, in one transaction.
+    func flushPollTimes() {
+        do {
+            try pollTimes.flush(store.recordPollTimes)
+        } catch {
+            logger.error("cannot record the poll times", metadata: ["reason": "\(error)"])
+        }
     }
 
     /// Re-reads the configuration when it changed; passes `zone refresh` requests on.
     func reload() async throws {
-        // One cheap read a second; the zone rows only when an operator changed something (`zone refresh`
-        // raises the version too).
+        // One cheap read a second; the zones' versions only when an operator changed something (`zone
+        // refresh` raises the version too), and the rows of the zones whose version moved.
         let version = try store.configVersion()
         guard version != configVersion else { return }
+        let versions = try store.zoneVersions()
+        let moved = versions.filter { runningVersions[$0.key] != $0.value }.map(\.key)
+        let changed = try store.storedZones(named: moved).map(\.config)
+        // Removed and added again under the same name: a new zone, not new settings for the old one.
+        let replaced = Set(versions.filter { name, now in runningVersions[name].map { $0.id != now.id } ?? false }.map(\.key))
+        try await apply(keeping: Set(versions.keys).subtracting(replaced), changed: changed)
         configVersion = version
-        let configs = try store.zones()
-        try await apply(configs)
-        for config in configs where config.refreshRequested {
+        runningVersions = versions
+        for config in changed where config.refreshRequested {
             if let entry = workers[config.origin] {
                 Task { await entry.worker.notified() }
             }
         }
     }
 
-    private func apply(_ configs: [SignerZoneConfig]) async throws {
+    /// Stops the workers of zones not in `kept` (names as stored), gives `changed` settings to the running
+    /// workers and starts workers for the zones among them that have none.
+    private func apply(keeping kept: Set<String>, changed configs: [SignerZoneConfig]) async throws {
         let wanted = Dictionary(configs.map { ($0.origin, $0) }, uniquingKeysWith: { first, _ in first })
-        for (origin, entry) in workers where wanted[origin] == nil {
+        for (origin, entry) in workers where !kept.contains(origin.text) {
             entry.loop.cancel()
+            entry.worker.wakeup.wake()  // its loop ends now, not at its next deadline (up to an hour away)
             workers[origin] = nil
             if !staticZones.contains(origin) { served.remove(origin) }
             receiver.setPolicy(nil, for: origin)
@@ -105,7 +129,8 @@ actor SignerDaemon {
                 continue
             }
             fresh.append((config, ZoneWorker(config: config, store: store, served: served, transfers: transfers,
-                                              downstream: downstream, logger: logger, parentProbe: parentProbe, now: now)))
+                                              downstream: downstream, logger: logger, parentProbe: parentProbe,
+                                              pollTimes: pollTimes, now: now)))
         }
         // New zones start (stored version served, first poll and signing) a few at a time, so the first
         // signing of thousands of zones uses every core and overlaps their transfers and commits.
@@ -128,18 +153,14 @@ actor SignerDaemon {
             workers[config.origin] = (worker, loop)
             logger.info("zone added", metadata: ["zone": "\(config.origin.text)", "primaries": "\(config.primaries.map(\.description).joined(separator: ", "))"])
         }
-        handler.replace(with: try router(configs))
+        handler.replace(with: try router())
     }
 
     /// Queries, transfers to downstream secondaries (per-zone ACLs, loopback by default), NOTIFY from
     /// the primaries; TSIG with every key in the store.
-    private func router(_ configs: [SignerZoneConfig]) throws -> DNSRequestRouter {
-        var zoneACLs: [DomainName: TransferACL] = [:]
-        for origin in staticZones { zoneACLs[origin] = staticACL }
-        for config in configs {
-            let acl = try store.downstreamACL(zone: config.origin.text)
-            if !acl.rules.isEmpty { zoneACLs[config.origin] = acl }
-        }
+    private func router() throws -> DNSRequestRouter {
+        var zoneACLs = try store.downstreamACLs()
+        for origin in staticZones where zoneACLs[origin] == nil { zoneACLs[origin] = staticACL }
         let transfers = ZoneTransferResponder(zones: served, acl: .loopbackOnly, zoneACLs: zoneACLs, logger: logger)
         return DNSRequestRouter(served: served, transfers: transfers, notifies: receiver,
                                 tsig: TSIGVerifier(keys: try store.tsigKeys().compactMap { try store.tsigKey(named: $0.name) }), logger: logger)

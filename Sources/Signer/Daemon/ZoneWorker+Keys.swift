@@ -1,4 +1,5 @@
 import DaemonKit
+import Foundation
 import DNSCore
 import Logging
 
@@ -16,13 +17,13 @@ extension ZoneWorker {
     /// and commits it with the lifecycle in one transaction; the worker keeps the advanced lifecycle only
     /// when that commit succeeded, so the served zone and the stored step never disagree.
     func keyStep() async -> [ZoneCycle.Action] {
-        guard let current, let loaded = try? zoneKeys() else {
+        ensureCurrent()
+        guard let current, let loaded = try? zoneKeys(), let facts = publishedTTLFacts() else {
             return resignFinished(.failed(reason: "no published version or keys"), change: nil)
         }
         var zoneKeys = loaded
         let time = now()
         let policy = config.keyPolicy
-        let facts = ZoneTTLFacts(zone: current.signed.zone)
         var lifecycle = zoneKeys.lifecycle
         var pending: [KeyLifecycle.Action] = []
         var consumed: [Int64] = []
@@ -126,23 +127,31 @@ extension ZoneWorker {
     /// made and stored with their lifecycle and the registrar's DS before anything is signed with them.
     func firstKeysIfNeeded() throws -> ZoneKeys {
         var zoneKeys = try zoneKeys()
-        guard current == nil else { return zoneKeys }
+        guard !hasPublished else { return zoneKeys }
         let time = now()
         var lifecycle = zoneKeys.lifecycle
         var events: [OperatorEvent] = []
+        var made: [SigningKey] = []
         for action in lifecycle.advance(now: time, policy: config.keyPolicy, facts: ZoneTTLFacts(dnskeyTTL: 0, maxZoneTTL: 0)) {
             guard case .generate(let generation) = action, generation.rollover == nil else { continue }
-            let made = try zoneKeys.generate(generation, store: store, now: time)
-            for case .notice(let notice) in lifecycle.begin(generation, keys: made, now: time, policy: config.keyPolicy,
+            let (keys, managed) = try zoneKeys.make(generation, now: time)
+            made += keys
+            var announcing = zoneKeys
+            announcing.keep(keys)  // the DS text of the event is computed from the new keys
+            for case .notice(let notice) in lifecycle.begin(generation, keys: managed, now: time, policy: config.keyPolicy,
                                                             facts: ZoneTTLFacts(dnskeyTTL: 0, maxZoneTTL: 0)) {
-                zoneKeys.lifecycle = lifecycle
-                if let event = notice.event(zone: origin, keys: zoneKeys, now: time) { events.append(event) }
+                announcing.lifecycle = lifecycle
+                if let event = notice.event(zone: origin, keys: announcing, now: time) { events.append(event) }
             }
-            logger.notice("keys generated", metadata: meta(["tags": "\(made.map(\.tag))"]))
+            logger.notice("keys generated", metadata: meta(["tags": "\(managed.map(\.tag))"]))
         }
-        if lifecycle != zoneKeys.lifecycle || !events.isEmpty {
-            try store.recordKeyLifecycle(zone: origin.text, lifecycle, consumed: [], events: events)
+        // The keys, the lifecycle naming them and the registrar's DS event in one transaction, before
+        // anything is signed with them.
+        if !made.isEmpty || lifecycle != zoneKeys.lifecycle || !events.isEmpty {
+            try store.storeKeys(zone: origin.text, keys: made, now: Date(timeIntervalSince1970: TimeInterval(time)),
+                                lifecycle: lifecycle, events: events)
         }
+        zoneKeys.keep(made)
         zoneKeys.lifecycle = lifecycle
         keys = zoneKeys
         recordKeyMetrics(nextEvent: nil)
@@ -157,8 +166,8 @@ extension ZoneWorker {
 
     /// When the key lifecycle next needs a step.
     func keysDeadline() -> Int64? {
-        guard let keys, let current else { return nil }
-        return keys.lifecycle.nextDeadline(policy: config.keyPolicy, facts: ZoneTTLFacts(zone: current.signed.zone))
+        guard let keys, let facts = publishedTTLFacts() else { return nil }
+        return keys.lifecycle.nextDeadline(policy: config.keyPolicy, facts: facts)
     }
 
 }

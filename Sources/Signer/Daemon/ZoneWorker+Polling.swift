@@ -10,14 +10,16 @@ import Logging
 extension ZoneWorker {
     /// One second per try: a primary that does not answer an SOA query in that time is transferred
     /// from anyway (and the transfer says what is wrong).
-    static let soaClient = DNSQueryClient(timeout: .seconds(1), attempts: 2)
+    /// The questions share one socket: an SOA serial is only a hint (the transfer it triggers is checked
+    /// on its own), and a socket per question was most of an unchanged poll's cost.
+    static let soaClient = DNSQueryClient(timeout: .seconds(1), attempts: 2, shared: SharedUDPExchanger())
 
     /// The serial the primary answers when it equals the one we hold and no transfer is called for:
     /// the poll may end there. nil: transfer.
-    func unchangedSerial(_ current: ZoneUpdate.Current) async -> UInt32? {
+    func unchangedSerial() async -> UInt32? {
         // While polls fail, go straight to the transfer: its error is the one to report, and an SOA query
         // to a primary that is down would only add its timeout to every retry.
-        guard !transferAsked, machine.failures == 0, let held = current.unsigned.serial?.rawValue else { return nil }
+        guard !transferAsked, machine.failures == 0, let held = state.unsignedSerial else { return nil }
         // A content check is due at the first poll after a start and every `contentCheckSeconds` after.
         guard let last = lastContentCheck, now() - last < config.contentCheckSeconds else { return nil }
         guard await pollMode() == .serial, let serial = await primarySerial(), serial == held else { return nil }

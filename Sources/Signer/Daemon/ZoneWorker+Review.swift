@@ -78,7 +78,7 @@ extension ZoneWorker {
         if reviewing.gate.settings.isOff && reviewing.gate.phase == .idle { return nil }
         let candidate = ReviewGate.Candidate(
             contentHash: contentHash, unsignedSerial: change.unsigned.serial?.rawValue ?? 0,
-            signedSerial: change.signed.zone.serial?.rawValue ?? 0, previousSignedSerial: current?.signed.zone.serial?.rawValue)
+            signedSerial: change.signed.zone.serial?.rawValue ?? 0, previousSignedSerial: state.signedSerial)
         var action = reviewing.gate.offer(candidate, now: now())
         while true {
             switch action {
@@ -116,7 +116,7 @@ extension ZoneWorker {
     // MARK: Carrying out
 
     private var servedText: String {
-        current?.signed.zone.serial.map { "the previous version (signed serial \($0))" } ?? "nothing (no version published yet)"
+        state.signedSerial.map { "the previous version (signed serial \($0))" } ?? "nothing (no version published yet)"
     }
 
     private func finishHeld(_ reason: String) -> [ZoneCycle.Action] {

@@ -20,8 +20,17 @@ actor ZoneWorker {
     let logger: Logger
     let now: @Sendable () -> Int64
     var machine: ZoneCycle
+    /// The published version to change from; let go between cycles for small zones (ZoneWorker+Residency).
     var current: ZoneUpdate.Current?
+    /// When the published version must be re-signed and expires; nil until a version is published.
+    var publishedFacts: ZoneCycle.Published?
+    /// The published version's TTLs, for the key lifecycle's waits; nil: not computed since it changed.
+    var ttlFacts: ZoneTTLFacts?
     var state = ZoneState()
+    /// The state as the store last recorded it, apart from poll times noted in `pollTimes`: an unchanged
+    /// poll that leaves everything else as recorded is not written on its own.
+    private var recordedState: ZoneState?
+    private let pollTimes: PollTimes
     /// The key lifecycle and the keys' private halves; loaded at start, replaced only by a committed step.
     var keys: ZoneKeys?
     let parentProbe: ParentDSProbe
@@ -30,7 +39,7 @@ actor ZoneWorker {
     /// The records of the transfer `current.unsigned` was made from, in the order received: the next
     /// transfer is compared with them record by record (see `Zone.updated(from:to:)`). Not stored: after
     /// a restart the first transfer is compared zone to zone.
-    private var lastRecords: [ResourceRecord]?
+    var lastRecords: [ResourceRecord]?
     /// Whether the last `commit` stored and served its version.
     var committed = false
     private var started = false
@@ -55,9 +64,10 @@ actor ZoneWorker {
     nonisolated let wakeup = WakeupSignal()
 
     init(config: SignerZoneConfig, store: SignerStore, served: ServedZones, transfers: AXFRClient,
-         downstream: DownstreamNotifier, logger: Logger, parentProbe: ParentDSProbe,
+         downstream: DownstreamNotifier, logger: Logger, parentProbe: ParentDSProbe, pollTimes: PollTimes,
          now: @escaping @Sendable () -> Int64) {
         self.parentProbe = parentProbe
+        self.pollTimes = pollTimes
         self.origin = config.origin
         self.config = config
         self.store = store
@@ -89,15 +99,15 @@ actor ZoneWorker {
         var facts: ZoneCycle.Published?
         do {
             state = try store.state(zone: origin.text)
-            if let stored = try store.published(zone: origin.text) {
-                let keys = try zoneKeys()
-                let signed = keys.isInsecure ? SignedZone(insecure: stored.signed, now: UInt32(truncatingIfNeeded: now()))
-                    : SignedZone(restoring: stored.signed, keys: try keys.keySet(), policy: config.signingPolicy)
-                current = ZoneUpdate.Current(unsigned: stored.unsigned, signed: signed)
+            recordedState = state
+            if let (stored, keys) = try loadPublished() {
+                let signed = stored.signed
+                current = stored
                 needsFullResign = !keys.isInsecure && !ZoneUpdate.deniesExistence(signed.zone, as: config.signingPolicy)
                 try served.publish(signed.zone)
                 if state.expired && config.expireAction == .servfail { served.setUnavailable(origin, true) }
                 facts = published(signed, unsigned: stored.unsigned)
+                publishedFacts = facts
                 // The gauges describe what is served from the start, not only after the next change.
                 if let serial = stored.unsigned.serial { CountersignMetrics.setSerial(zone: origin.text, kind: .unsigned, value: serial.rawValue) }
                 if let serial = signed.zone.serial { CountersignMetrics.setSerial(zone: origin.text, kind: .signed, value: serial.rawValue) }
@@ -135,7 +145,7 @@ actor ZoneWorker {
             keysAsked = false
             actions += machine.event(.keysDue(now: time, at: time))
         }
-        if needsFullResign && !fullResignAsked && current != nil {
+        if needsFullResign && !fullResignAsked && hasPublished {
             fullResignAsked = true
             logger.notice("denial settings changed: signing the zone again in full", metadata: meta([
                 "denial": "\(config.denial.rawValue)\(config.optOut ? " opt-out" : "")",
@@ -152,7 +162,7 @@ actor ZoneWorker {
     /// quarter second (a deadline that passed while a cycle ran in another task is taken at the next
     /// tick), at most an hour.
     func secondsToNextDeadline() -> Double {
-        if pendingTiming != nil || pollAsked || keysAsked || reviewing.decisionAsked || (needsFullResign && !fullResignAsked && current != nil) { return 0 }
+        if pendingTiming != nil || pollAsked || keysAsked || reviewing.decisionAsked || (needsFullResign && !fullResignAsked && hasPublished) { return 0 }
         let remaining = Double(machine.nextDeadline) - Date().timeIntervalSince1970
         return min(3600, max(0.25, remaining + 0.01))
     }
@@ -182,6 +192,7 @@ actor ZoneWorker {
         keysAsked = true
         wakeup.wake()
         if new.signingPolicy.denial != old.signingPolicy.denial {
+            ensureCurrent()
             needsFullResign = current.map { !ZoneUpdate.deniesExistence($0.signed.zone, as: new.signingPolicy) } ?? false
             fullResignAsked = false
         }
@@ -240,6 +251,7 @@ actor ZoneWorker {
     // MARK: Carrying out actions
 
     private func execute(_ initial: [ZoneCycle.Action]) async {
+        defer { releaseCurrentIfSmall() }
         var queue = initial
         while !queue.isEmpty {
             let action = queue.removeFirst()
@@ -276,10 +288,10 @@ actor ZoneWorker {
             config.refreshRequested = false
         }
         state.lastPollAt = startedAt
-        if let current, let serial = await unchangedSerial(current) {
+        if let facts = publishedFacts, let serial = await unchangedSerial() {
             state.lastSuccessAt = now()
             state.lastPollResult = "unchanged (SOA serial \(serial); serial polling, content check every \(SignerStoreOptions.duration(config.contentCheckSeconds)))"
-            return finishPoll(.unchanged(published(current.signed, unsigned: current.unsigned)), change: nil)
+            return finishPoll(.unchanged(facts), change: nil)
         }
         transferAsked = false
         let transfer: Zone
@@ -291,17 +303,18 @@ actor ZoneWorker {
             lastContentCheck = now()
             contentHash = result.contentHash
             // The same bytes as the version we serve: nothing to build, compare or sign.
-            if let current, contentHash == state.unsignedHash {
+            if let facts = publishedFacts, contentHash == state.unsignedHash {
                 state.lastSuccessAt = now()
                 state.lastPollResult = "unchanged (serial \(result.serial), same content hash)"
                 logger.info("poll finished", metadata: meta([
                     "result": "\(state.lastPollResult!)", "total_s": "\(Self.seconds(clock.now - began))",
                 ]))
-                return finishPoll(.unchanged(published(current.signed, unsigned: current.unsigned)), change: nil)
+                return finishPoll(.unchanged(facts), change: nil)
             }
             // Content waiting for the operator or rejected by review: nothing to sign or review again.
             if let held = heldPoll(contentHash) { return held }
             records = result.records
+            ensureCurrent()
             if let current, let last = lastRecords, let updated = current.unsigned.updated(from: last, to: records) {
                 transfer = updated.zone
                 knownDiff = ZoneDiff(from: current.unsigned, to: updated.zone, at: updated.changedNames)
@@ -346,8 +359,8 @@ actor ZoneWorker {
             state.unsignedHash = contentHash
             lastRecords = records
             state.lastPollResult = "unchanged (serial \(transfer.serial.map { "\($0)" } ?? "-"))"
-            guard let current else { return finishPoll(.failed(reason: "nothing published yet"), change: nil) }
-            return finishPoll(.unchanged(published(current.signed, unsigned: current.unsigned)), change: nil)
+            guard let facts = publishedFacts else { return finishPoll(.failed(reason: "nothing published yet"), change: nil) }
+            return finishPoll(.unchanged(facts), change: nil)
         case .refused(let refusal):
             state.refusals += 1
             state.lastRefusal = "\(refusal.guardName): \(refusal)"
@@ -378,7 +391,7 @@ actor ZoneWorker {
 
     /// Tells the machine, then stores the result with the events it reports, then serves it.
     func finishPoll(_ outcome: ZoneCycle.PollOutcome, change: ZoneUpdate.Change?) -> [ZoneCycle.Action] {
-        let previousSerial = current?.signed.zone.serial
+        let previousSerial = state.signedSerial.map { SerialNumber($0) }
         Self.count(outcome, zone: origin.text, at: now())
         let actions = machine.event(.pollFinished(now: now(), outcome))
         var events = actions.compactMap { action -> OperatorEvent? in
@@ -405,6 +418,7 @@ actor ZoneWorker {
     }
 
     private func resign() async -> [ZoneCycle.Action] {
+        ensureCurrent()
         guard let current, let zoneKeys = try? zoneKeys(), let update = try? zoneUpdate(zoneKeys) else {
             return resignFinished(.failed(reason: "no signed version or keys to refresh"), change: nil)
         }
@@ -493,13 +507,16 @@ actor ZoneWorker {
             logger.critical("cannot serve the new version", metadata: meta(["reason": "\(error)"]))
             return
         }
-        if current == nil || current?.unsigned.soa?.expire != change.unsigned.soa?.expire { warnAboutMargin(change.unsigned) }
-        CountersignMetrics.zoneSigned(zone: origin.text, reason: current == nil ? .initial : change.summary.isEmpty ? .refresh : .change)
+        if publishedFacts?.soaExpire != facts.soaExpire { warnAboutMargin(change.unsigned) }
+        CountersignMetrics.zoneSigned(zone: origin.text, reason: !hasPublished ? .initial : change.summary.isEmpty ? .refresh : .change)
         if let serial = newState.unsignedSerial { CountersignMetrics.setSerial(zone: origin.text, kind: .unsigned, value: serial) }
         if let serial = newState.signedSerial { CountersignMetrics.setSerial(zone: origin.text, kind: .signed, value: serial) }
         if let expiry = newState.earliestExpiry { CountersignMetrics.setEarliestSignatureExpiry(zone: origin.text, at: expiry) }
         state = newState
+        recordedState = newState
         current = ZoneUpdate.Current(unsigned: change.unsigned, signed: change.signed)
+        publishedFacts = facts
+        ttlFacts = nil
         committed = true
         let soa = change.signed.zone.rrset(at: origin, type: .SOA)?.records.first
         Task { [downstream, origin] in await downstream.announce(origin, soa: soa) }
@@ -519,8 +536,17 @@ actor ZoneWorker {
     }
 
     func commitState(events: [OperatorEvent]) {
+        if events.isEmpty, var recorded = recordedState, let pollAt = state.lastPollAt {
+            recorded.lastPollAt = state.lastPollAt
+            recorded.lastSuccessAt = state.lastSuccessAt
+            if recorded == state {
+                pollTimes.note(SignerStore.PollTime(zone: origin.text, lastPollAt: pollAt, lastSuccessAt: state.lastSuccessAt))
+                return
+            }
+        }
         do {
             try store.recordPoll(zone: origin.text, state: state, events: events)
+            recordedState = state
         } catch {
             logger.error("cannot record the poll", metadata: meta(["reason": "\(error)"]))
         }

@@ -66,6 +66,15 @@ struct ZoneKeys: Sendable {
     /// Makes the keys `generation` asks for, each with a tag no key of the zone ever had (tags name keys
     /// in RRSIG, DS and `keys` commands), and stores them before anything is signed with them.
     mutating func generate(_ generation: KeyLifecycle.Generation, store: SignerStore, now: Int64) throws -> [ManagedKey] {
+        let (made, managed) = try make(generation, now: now)
+        try store.storeKeys(zone: origin.text, keys: made, now: Date(timeIntervalSince1970: TimeInterval(now)))
+        keep(made)
+        return managed
+    }
+
+    /// New keys for `generation` with key tags no other key of the zone has, not yet stored: the caller
+    /// stores them (`SignerStore.storeKeys`) before anything is signed with them, then `keep`s them.
+    func make(_ generation: KeyLifecycle.Generation, now: Int64) throws -> (keys: [SigningKey], managed: [ManagedKey]) {
         var made: [SigningKey] = []
         var managed: [ManagedKey] = []
         let taken = Set(material.keys.map(\.tag)).union(lifecycle.keys.map(\.tag))
@@ -81,8 +90,11 @@ struct ZoneKeys: Sendable {
             managed.append(ManagedKey(tag: key.keyTag, algorithm: key.algorithm.rawValue, role: role, state: .prePublished,
                                       since: now, created: now, activeSince: nil))
         }
-        try store.storeKeys(zone: origin.text, keys: made, now: Date(timeIntervalSince1970: TimeInterval(now)))
-        for key in made { material[Rollover.KeyRef(tag: key.keyTag, algorithm: key.algorithm.rawValue)] = key }
-        return managed
+        return (made, managed)
+    }
+
+    /// Takes stored keys into the material signing uses.
+    mutating func keep(_ keys: [SigningKey]) {
+        for key in keys { material[Rollover.KeyRef(tag: key.keyTag, algorithm: key.algorithm.rawValue)] = key }
     }
 }

@@ -110,8 +110,13 @@ extension SignerStore {
     /// Who may transfer the signed zone, for DNSEdge's transfer responder. No entries: nobody (the
     /// daemon may add loopback).
     func downstreamACL(zone: String) throws -> TransferACL {
+        try SignerStore.transferACL(try downstream(zone: zone).acl, zone: zone)
+    }
+
+    /// The stored entries as DNSEdge's rules; an unreadable one is corruption, not a rule to skip.
+    static func transferACL(_ entries: [DownstreamACLEntry], zone: String) throws -> TransferACL {
         var rules: [TransferACL.Rule] = []
-        for entry in try downstream(zone: zone).acl {
+        for entry in entries {
             guard let prefix = try? IPAddressPrefix(parsing: entry.prefix) else {
                 throw SignerStoreError(.corrupt, zone: zone, field: "downstream \(entry.prefix)", reason: "unreadable in the store")
             }

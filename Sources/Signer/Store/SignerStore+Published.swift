@@ -191,6 +191,11 @@ extension SignerStore {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM zone_state WHERE zone_id = ?", arguments: [zoneID]) else {
             throw SignerStoreError(.corrupt, zone: zone, reason: "the zone has no state row")
         }
+        return state(from: row)
+    }
+
+    /// A `zone_state` row as the value.
+    static func state(from row: Row) -> ZoneState {
         var state = ZoneState()
         state.unsignedSerial = (row["unsigned_serial"] as Int64?).map { UInt32(truncatingIfNeeded: $0) }
         state.unsignedHash = (row["unsigned_hash"] as Data?).map { [UInt8]($0) }

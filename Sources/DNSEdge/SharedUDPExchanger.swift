@@ -1,0 +1,119 @@
+import DNSCore
+import NIOCore
+import NIOPosix
+
+/// Small UDP questions to many servers over one socket per address family, for callers that ask often
+/// and expect short answers: the signer's SOA polls (ten thousand zones polled every minute are 167
+/// questions a second; a socket opened, bound, registered and closed for each cost more CPU than
+/// everything else a poll does).
+///
+/// Answers are matched by server address and message ID, then checked like `UpstreamUDPHandler`'s
+/// (QR set, same question); anything else is dropped. A fixed source port makes a forged answer easier
+/// to aim than with a fresh port per question, which is why this is for questions whose answers are only
+/// hints: an SOA serial tells the signer whether to transfer, and the transfer is checked on its own
+/// (TSIG, guards, periodic content checks). Resolution that decides what is served keeps a socket per
+/// question (`UpstreamResolver`).
+///
+/// All state lives on one event loop; `exchange` may be called from anywhere.
+public final class SharedUDPExchanger: @unchecked Sendable {
+    private let loop: any EventLoop
+
+    // Event-loop confined.
+    private var channels: [Bool: EventLoopFuture<any Channel>] = [:]
+    private var pending: [Key: Pending] = [:]
+
+    private struct Key: Hashable {
+        var server: SocketAddress
+        var id: UInt16
+    }
+
+    private struct Pending {
+        var query: Message
+        var promise: EventLoopPromise<UpstreamResolver.Exchange>
+        var timer: Scheduled<Void>
+    }
+
+    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        loop = group.next()
+    }
+
+    /// Sends `query` (its ID is replaced by one not in flight to that server) and waits for the answer
+    /// until `timeout`.
+    func exchange(_ query: Message, to server: SocketAddress, timeout: Duration) async -> UpstreamResolver.Exchange {
+        let promise = loop.makePromise(of: UpstreamResolver.Exchange.self)
+        loop.execute { self.send(query, to: server, timeout: timeout, promise: promise) }
+        return (try? await promise.futureResult.get()) ?? .failure(.timeout)
+    }
+
+    /// How many questions wait for an answer (for tests).
+    var inFlight: Int {
+        get async { (try? await loop.submit { self.pending.count }.get()) ?? 0 }
+    }
+
+    private func send(_ query: Message, to server: SocketAddress, timeout: Duration,
+                      promise: EventLoopPromise<UpstreamResolver.Exchange>) {
+        var query = query
+        query.id = UInt16.random(in: .min ... .max)
+        while pending[Key(server: server, id: query.id)] != nil { query.id &+= 1 }
+        let key = Key(server: server, id: query.id)
+        let timer = loop.scheduleTask(in: .nanoseconds(AXFRClient.nanoseconds(timeout))) {
+            self.finish(key, .failure(.timeout))
+        }
+        pending[key] = Pending(query: query, promise: promise, timer: timer)
+        let isV6 = server.protocol == .inet6
+        channel(isV6: isV6).whenComplete { result in
+            switch result {
+            case .success(let channel):
+                let bytes = channel.allocator.buffer(bytes: query.encode())
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: server, data: bytes)).whenFailure { error in
+                    self.finish(key, .failure(.badAnswer("cannot send to \(server): \(error)")))
+                }
+            case .failure(let error):
+                self.channels[isV6] = nil  // try binding again next time
+                self.finish(key, .failure(.badAnswer("cannot open a UDP socket: \(error)")))
+            }
+        }
+    }
+
+    /// The bound socket for the family, bound on first use (and again after it closed).
+    private func channel(isV6: Bool) -> EventLoopFuture<any Channel> {
+        if let channel = channels[isV6] { return channel }
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let future = DatagramBootstrap(group: loop)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Reader { envelope in bound.value.received(envelope) })
+                }
+            }
+            .bind(to: isV6 ? UpstreamResolver.anyIPv6 : UpstreamResolver.anyIPv4)
+        channels[isV6] = future
+        future.whenSuccess { channel in
+            channel.closeFuture.whenComplete { _ in bound.value.channels[isV6] = nil }
+        }
+        return future
+    }
+
+    private func received(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        let bytes = Array(envelope.data.readableBytesView)
+        guard bytes.count >= 2 else { return }
+        let key = Key(server: envelope.remoteAddress, id: UInt16(bytes[0]) << 8 | UInt16(bytes[1]))
+        guard let waiting = pending[key], let message = upstreamAnswer(bytes, to: waiting.query) else { return }
+        finish(key, .answer(message))
+    }
+
+    private func finish(_ key: Key, _ exchange: UpstreamResolver.Exchange) {
+        guard let done = pending.removeValue(forKey: key) else { return }
+        done.timer.cancel()
+        done.promise.succeed(exchange)
+    }
+
+    /// Hands every datagram to the exchanger; socket errors (ICMP port unreachable) leave the questions
+    /// to their timers, as a server may still answer.
+    private final class Reader: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let onRead: (AddressedEnvelope<ByteBuffer>) -> Void
+        init(_ onRead: @escaping (AddressedEnvelope<ByteBuffer>) -> Void) { self.onRead = onRead }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { onRead(unwrapInboundIn(data)) }
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {}
+    }
+}
