@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # bench/cycle.sh: the signer's cycle on a 100k-name zone, as the seeds' operators live it. NSD plays the
-# hidden primary (it serves the unsigned zone by AXFR); `dns-signer serve` (release build) polls it.
+# hidden primary (it serves the unsigned zone by AXFR; asked for IXFR it sends the whole zone), or Knot
+# with PRIMARY=knot (it keeps the differences of each reload in its journal and answers IXFR with them);
+# `dns-signer serve` (release build) polls it, with IXFR (the default) or TRANSFER=axfr.
 #
 #   first signing   zone added → first signed answer served (AXFR + full signing + full verification + store)
 #   unchanged poll  `zone refresh` → the daemon's "poll finished" line (AXFR + compare, nothing published)
@@ -10,7 +12,8 @@
 #                   the daemon's own split (transfer / sign / commit+switch), its CPU, and its RSS after each
 #   seed design     `dnssec-signzone -n 2` re-signing the whole zone, what the seed's cron job does per change
 #
-# Knobs: CHANGES [10]  POLLS [5]  NAMES [100000]  MODE [nsec3|nsec]  BASE_PORT [15460]  BENCH_ROOT  RESULTS
+# Knobs: CHANGES [10]  POLLS [5]  NAMES [100000]  MODE [nsec3|nsec]  PRIMARY [nsd|knot]  TRANSFER [ixfr|axfr]
+#        BASE_PORT [15460]  BENCH_ROOT  RESULTS
 # Output: markdown on stdout and in $RESULTS/cycle.md; scratch in $BENCH_ROOT/cycle/.
 set -u
 source "$(dirname "$0")/common.sh"
@@ -18,23 +21,58 @@ source "$(dirname "$0")/common.sh"
 : "${CHANGES:=10}"
 : "${POLLS:=5}"
 : "${MODE:=nsec3}"
+: "${PRIMARY:=nsd}"
+: "${TRANSFER:=ixfr}"
 : "${BASE_PORT:=15460}"
 PRIMARY_PORT=$BASE_PORT
 SIGNER_PORT=$((BASE_PORT + 1))
 
-need python3 nsd dig ldns-notify dnssec-signzone dnssec-keygen /usr/bin/time timeout
+need python3 dig ldns-notify dnssec-signzone dnssec-keygen /usr/bin/time timeout
+if [ "$PRIMARY" = knot ]; then need knotd knotc; else need nsd; fi
 inputs
 signer_binary
 
-W=$BENCH_ROOT/cycle
+W=$BENCH_ROOT/cycle-$PRIMARY-$TRANSFER
 rm -rf "$W"; mkdir -p "$W"
 LOAD_START=$(loadavg)
 NSD_PID=""; SIGNER_PID=""
 cleanup() { stop_pid "$SIGNER_PID" dns-signer; stop_pid "$NSD_PID" nsd; }
 trap cleanup EXIT
 
-# The primary: NSD with a copy of the zone it re-reads on SIGHUP.
+# The primary: NSD with a copy of the zone it re-reads on SIGHUP, or Knot, which re-reads it on
+# `knotc zone-reload` and journals the difference (so it can answer IXFR).
 cp "$ZONE" "$W/primary.zone"
+if [ "$PRIMARY" = knot ]; then
+cat >"$W/knot.conf" <<CONF
+server:
+    listen: 127.0.0.1@$PRIMARY_PORT
+    rundir: "$W"
+    background-workers: 1
+control:
+    listen: "$W/knot.sock"
+log:
+  - target: stderr
+    any: notice
+database:
+    storage: "$W"
+acl:
+  - id: local
+    address: 127.0.0.1
+    action: transfer
+zone:
+  - domain: $ORIGIN
+    storage: "$W"
+    file: "$W/primary.zone"
+    zonefile-sync: -1
+    zonefile-load: difference
+    journal-content: changes
+    semantic-checks: off
+    acl: local
+CONF
+knotd -c "$W/knot.conf" >"$W/knot.log" 2>&1 &
+NSD_PID=$!
+reload_primary() { knotc -s "$W/knot.sock" zone-reload "$ORIGIN" >/dev/null; }
+else
 cat >"$W/nsd.conf" <<CONF
 server:
     ip-address: 127.0.0.1
@@ -57,11 +95,13 @@ zone:
 CONF
 nsd -d -c "$W/nsd.conf" >"$W/nsd.log" 2>&1 &
 NSD_PID=$!
-wait_dns "$PRIMARY_PORT" 120 || die "NSD did not serve the zone (see $W/nsd.log)"
+reload_primary() { kill -HUP "$NSD_PID"; }
+fi
+wait_dns "$PRIMARY_PORT" 120 || die "$PRIMARY did not serve the zone (see $W/$PRIMARY.log)"
 
 DB=$W/signer.db
 flags=""; [ "$MODE" = nsec3 ] && flags="--nsec3"
-"$SIGNER" zone add "$ORIGIN" --primary "127.0.0.1:$PRIMARY_PORT" --poll 3600s $flags --db "$DB" >/dev/null || die "zone add failed"
+"$SIGNER" zone add "$ORIGIN" --primary "127.0.0.1:$PRIMARY_PORT" --poll 3600s --transfer "$TRANSFER" $flags --db "$DB" >/dev/null || die "zone add failed"
 t0=$(now)
 "$SIGNER" serve --db "$DB" --listen "127.0.0.1:$SIGNER_PORT" >"$W/signer.log" 2>&1 &
 SIGNER_PID=$!
@@ -98,10 +138,10 @@ text = re.sub(r"(?m)^(mail\t\tIN\tA\t).*$", lambda m: m.group(1) + address, text
 open(path, "w").write(text)
 PY
     touch -d "+$i seconds" "$W/primary.zone"
-    kill -HUP "$NSD_PID"
-    deadline=$(( $(date +%s) + 30 ))
+    reload_primary
+    deadline=$(( $(date +%s) + 60 ))
     until dig +time=1 +tries=1 +short -p "$PRIMARY_PORT" @127.0.0.1 "mail.$ORIGIN" A | grep -qx "$address"; do
-        (( $(date +%s) < deadline )) || die "NSD did not reload"
+        (( $(date +%s) < deadline )) || die "$PRIMARY did not reload"
         sleep 0.02
     done
     cpu0=$(cpu_tree "$SIGNER_PID")
@@ -121,7 +161,8 @@ PY
     field() { echo "$line" | sed -E "s/.*[ \[]$1=([0-9.]+).*/\\1/"; }
     split=$(printf '%s\t%s\t%s\t%s' "$(field transfer_s)" "$(field sign_s)" "$(field commit_s)" "$(field total_s)")
     rss=$(awk '/^VmRSS/{printf "%.0f", $2/1024}' "/proc/$SIGNER_PID/status")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$i" "$wall" "$split" "$cpu" "$rss" >>"$ROWS"
+    kind=$(echo "$line" | sed -E 's/.*[ \[]transfer=([a-z]+).*/\1/')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$wall" "$split" "$cpu" "$rss" "$kind" >>"$ROWS"
 done
 
 # The seed's design: the whole zone re-signed on every change.
@@ -134,16 +175,16 @@ n3=""; [ "$MODE" = nsec3 ] && n3="-3 - -H 0"
 read -r SZ_WALL SZ_USER SZ_SYS SZ_RSS <"$W/signzone.time"
 
 {
-    echo "### Signer cycle, $NAMES names, $MODE ($(date -u +%Y-%m-%d), load average at start $LOAD_START)"
+    echo "### Signer cycle, $NAMES names, $MODE, primary $PRIMARY, --transfer $TRANSFER ($(date -u +%Y-%m-%d), load average at start $LOAD_START, at end $(loadavg))"
     echo
     echo "First signing (AXFR + full sign + full verify + store + serve): **$FIRST s**, RSS $FIRST_RSS MiB."
     echo "Unchanged poll (AXFR + compare), daemon's own timing, median of $POLLS: **$UNCHANGED_MEDIAN s**."
     echo
-    echo "| change | NOTIFY → signed answer served (s) | transfer s | diff+sign+verify s | commit+switch s | daemon total s | CPU s | RSS MiB |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
-    awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8}' "$ROWS"
+    echo "| change | NOTIFY → signed answer served (s) | transfer s | diff+sign+verify s | commit+switch s | daemon total s | CPU s | RSS MiB | came as |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}' "$ROWS"
     echo
     med=$(cut -f2 "$ROWS" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     echo "Median one-record change, end to end: **$med s**."
     echo "Seed design (dnssec-signzone -n 2, whole zone): $SZ_WALL s wall, $(fsub "$SZ_USER" "-$SZ_SYS") s CPU, $((SZ_RSS / 1024)) MiB peak."
-} | tee "$RESULTS/cycle.md"
+} | tee "$RESULTS/cycle-$PRIMARY-$TRANSFER.md"

@@ -6,7 +6,8 @@ public typealias TransferLimits = AXFRClientMachine.Limits
 public typealias TransferResult = AXFRClientMachine.Result
 
 /// Pulls zones from a primary: an SOA query, then an AXFR, both over one TCP connection, every
-/// message checked by `AXFRClientMachine` (RFC 5936, TSIG per RFC 8945). The signer uses it to poll.
+/// message checked by `AXFRClientMachine` (RFC 5936, TSIG per RFC 8945); or an IXFR checked by
+/// `IXFRClientMachine` (RFC 1995). The signer uses it to poll.
 ///
 /// A call either returns the whole zone or throws a `TransferError`; no partial zone ever leaves it.
 /// It never waits past its bounds: the connect timeout, the idle timeout between messages (in the
@@ -41,6 +42,24 @@ public struct AXFRClient: Sendable {
         }
     }
 
+    /// Asks `server` for the changes since `current` (the zone's SOA record as we hold it) with IXFR
+    /// (RFC 1995) over TCP. Returns what the server sent — up to date, the changes, the whole zone, or
+    /// "no history, transfer in full" — or throws; nothing partial leaves it. A server without IXFR
+    /// throws a `TransferError` whose `meansNoIXFR` is true.
+    public func incrementalTransfer(
+        zone: DomainName, from server: ListenAddress, current: ResourceRecord, tsigKey: TSIGKey? = nil,
+        limits: TransferLimits = .init(), timeout: Duration = .seconds(120)
+    ) async throws(TransferError) -> IXFRClientMachine.Action {
+        let machine = IXFRClientMachine(zone: zone, current: current, key: tsigKey, limits: limits, timeout: timeout,
+                                        queryID: UInt16.random(in: .min ... .max))
+        let action = try await run(machine, server: server, timeout: timeout)
+        switch action {
+        case .failed(let error): throw error
+        case .send, .needMore: throw .network("the IXFR ended with \(action)")
+        default: return action
+        }
+    }
+
     /// Asks `server` for the zone's SOA over TCP (for a serial check without a transfer); the answer
     /// must be authoritative and, with a key, signed.
     public func querySOA(
@@ -65,17 +84,17 @@ public struct AXFRClient: Sendable {
     }
 
     /// Connects, runs the machine to its end and returns its final action.
-    func run(_ machine: AXFRClientMachine, server: ListenAddress, timeout: Duration)
-        async throws(TransferError) -> AXFRClientMachine.Action
+    func run<Machine: TransferClientMachine>(_ machine: Machine, server: ListenAddress, timeout: Duration)
+        async throws(TransferError) -> Machine.Action
     {
         let address: SocketAddress
         do { address = try SocketAddress(ipAddress: server.host, port: server.port) } catch {
             throw .connectFailed(server: server.description, reason: "\(server.host) is not an IP address")
         }
         let eventLoop = group.next()
-        let promise = eventLoop.makePromise(of: AXFRClientMachine.Action.self)
+        let promise = eventLoop.makePromise(of: Machine.Action.self)
         let connectLimit = min(connectTimeout, timeout)
-        let origin = AXFRClientHandler.now()
+        let origin = AXFRClientHandler<Machine>.now()
         let unixTimeAtOrigin = clock.seconds()
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(Self.nanoseconds(connectLimit)))
@@ -98,10 +117,10 @@ public struct AXFRClient: Sendable {
             promise.fail(failure)
             throw failure
         }
-        let outcome: Result<AXFRClientMachine.Action, any Error> = await withTaskCancellationHandler {
+        let outcome: Result<Machine.Action, any Error> = await withTaskCancellationHandler {
             do { return .success(try await promise.futureResult.get()) } catch { return .failure(error) }
         } onCancel: {
-            channel.pipeline.fireUserInboundEventTriggered(AXFRClientHandler.Cancel())
+            channel.pipeline.fireUserInboundEventTriggered(AXFRClientHandler<Machine>.Cancel())
             promise.fail(TransferError.cancelled)
         }
         channel.close(promise: nil)

@@ -1,21 +1,66 @@
 import DNSCore
 import NIOCore
 
-/// Runs one `AXFRClientMachine` on a TCP channel: frames messages (two-byte length, RFC 1035 §4.2.2),
+/// What the TCP driver needs of a transfer machine (`AXFRClientMachine`, `IXFRClientMachine`): events
+/// in, actions out, and which actions mean "write", "keep reading" and "done".
+protocol TransferClientMachine: Sendable {
+    associatedtype Action: Sendable
+    mutating func event(_ event: AXFRClientMachine.Event, now: Duration) -> Action
+    var nextDeadline: Duration? { get }
+    static func step(_ action: Action) -> TransferClientStep
+    static func failed(_ error: TransferError) -> Action
+}
+
+enum TransferClientStep {
+    case send([UInt8])
+    case needMore
+    /// A transfer that ended well: nothing may follow it on the connection.
+    case complete
+    /// Any other end (a failure, an SOA answer).
+    case finished
+}
+
+extension AXFRClientMachine: TransferClientMachine {
+    static func step(_ action: Action) -> TransferClientStep {
+        switch action {
+        case .send(let bytes): .send(bytes)
+        case .needMore: .needMore
+        case .complete: .complete
+        case .soa, .failed: .finished
+        }
+    }
+
+    static func failed(_ error: TransferError) -> Action { .failed(error) }
+}
+
+extension IXFRClientMachine: TransferClientMachine {
+    static func step(_ action: Action) -> TransferClientStep {
+        switch action {
+        case .send(let bytes): .send(bytes)
+        case .needMore: .needMore
+        case .incremental, .full, .upToDate, .needsFull: .complete
+        case .failed: .finished
+        }
+    }
+
+    static func failed(_ error: TransferError) -> Action { .failed(error) }
+}
+
+/// Runs one transfer machine on a TCP channel: frames messages (two-byte length, RFC 1035 §4.2.2),
 /// writes the queries the machine asks for, feeds it every complete message, the connection's end and
 /// timer ticks at the deadlines it names, and completes `promise` with its final action.
 ///
 /// All state lives on the channel's event loop. The promise is completed exactly once, with the
 /// machine's `.soa`, `.complete` or `.failed` action, and the channel is closed right after.
-final class AXFRClientHandler: ChannelInboundHandler {
+final class AXFRClientHandler<Machine: TransferClientMachine>: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Sent down the pipeline when the caller's task is cancelled.
     struct Cancel: Sendable {}
 
-    private var machine: AXFRClientMachine
-    private let promise: EventLoopPromise<AXFRClientMachine.Action>
+    private var machine: Machine
+    private let promise: EventLoopPromise<Machine.Action>
     /// Monotonic and wall-clock time when the connection attempt began: the machine's deadlines count
     /// from there, so connecting uses up part of the overall timeout rather than adding to it.
     private let origin: Duration
@@ -25,7 +70,7 @@ final class AXFRClientHandler: ChannelInboundHandler {
     private var timer: Scheduled<Void>?
     private var finished = false
 
-    init(machine: AXFRClientMachine, promise: EventLoopPromise<AXFRClientMachine.Action>, origin: Duration,
+    init(machine: Machine, promise: EventLoopPromise<Machine.Action>, origin: Duration,
          unixTimeAtOrigin: UInt64) {
         self.machine = machine
         self.promise = promise
@@ -54,9 +99,9 @@ final class AXFRClientHandler: ChannelInboundHandler {
             let frame = Array(pending[(start + 2)..<(start + 2 + length)])
             start += 2 + length
             let action = machine.event(.message(frame), now: Self.now())
-            if case .complete = action, pending.count > start {
+            if case .complete = Machine.step(action), pending.count > start {
                 // The closing SOA must end the stream: more data means it was not the end after all.
-                finish(.failed(.dataAfterEnd(bytes: pending.count - start)), context: context)
+                finish(Machine.failed(.dataAfterEnd(bytes: pending.count - start)), context: context)
                 return
             }
             perform(action, context: context)
@@ -70,12 +115,12 @@ final class AXFRClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if !finished { finish(.failed(.network("\(error)")), context: context) }
+        if !finished { finish(Machine.failed(.network("\(error)")), context: context) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is Cancel, !finished {
-            finish(.failed(.cancelled), context: context)
+            finish(Machine.failed(.cancelled), context: context)
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -83,11 +128,11 @@ final class AXFRClientHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         // Never leave the caller waiting, whatever tore the pipeline down.
-        if !finished { finish(.failed(.network("the connection was torn down")), context: context) }
+        if !finished { finish(Machine.failed(.network("the connection was torn down")), context: context) }
     }
 
-    private func perform(_ action: AXFRClientMachine.Action, context: ChannelHandlerContext) {
-        switch action {
+    private func perform(_ action: Machine.Action, context: ChannelHandlerContext) {
+        switch Machine.step(action) {
         case .send(let query):
             var frame = context.channel.allocator.buffer(capacity: query.count + 2)
             frame.writeInteger(UInt16(query.count))
@@ -96,7 +141,7 @@ final class AXFRClientHandler: ChannelInboundHandler {
             armTimer(context: context)
         case .needMore:
             armTimer(context: context)
-        case .soa, .complete, .failed:
+        case .complete, .finished:
             finish(action, context: context)
         }
     }
@@ -115,7 +160,7 @@ final class AXFRClientHandler: ChannelInboundHandler {
         }
     }
 
-    private func finish(_ action: AXFRClientMachine.Action, context: ChannelHandlerContext) {
+    private func finish(_ action: Machine.Action, context: ChannelHandlerContext) {
         guard !finished else { return }
         finished = true
         timer?.cancel()

@@ -80,6 +80,8 @@ public final class SharedUDPExchanger: @unchecked Sendable {
         if let channel = channels[isV6] { return channel }
         let bound = NIOLoopBound(self, eventLoop: loop)
         let future = DatagramBootstrap(group: loop)
+            // Answers to a burst of questions arrive together; the default buffer holds a few hundred.
+            .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Reader { envelope in bound.value.received(envelope) })

@@ -4,14 +4,19 @@ import Logging
 /// Answers AXFR and IXFR requests (RFC 5936, RFC 1995): access control, then the zone as a stream of
 /// messages, TSIG-signed per RFC 8945 §5.3.1 when the request was signed with a known key.
 ///
-/// IXFR is answered with a full AXFR-style response (RFC 1995 §4 lets a server that has no history
-/// do so), or with the SOA alone when the client already has our serial. Over UDP (the router sends
+/// IXFR is answered from `journal` when it reaches the client's serial: one condensed step from the
+/// client's version to ours (`IXFRPlan`); when it does not (no journal, a serial older than the
+/// journal, a gap), with a full AXFR-style response (RFC 1995 §4); with the SOA alone when the client
+/// already has our serial or a newer one. An IXFR without the client's SOA in its authority section
+/// is malformed (RFC 1995 §3) and gets FORMERR. Over UDP (the router sends
 /// only TCP here; `QueryAnswerer` answers UDP itself, the same way) an AXFR gets REFUSED: RFC 5936
 /// §4.2 leaves AXFR over UDP undefined and suggests no code, and REFUSED is what every client already
 /// reads as "no zone from this server here", where FORMERR would claim the message was unreadable.
 /// An IXFR over UDP gets the SOA alone, RFC 1995 §2's signal to retry over TCP.
 public struct ZoneTransferResponder: Sendable {
     public var zones: any ZoneSource
+    /// The served zones' history; nil: every IXFR is answered AXFR-style.
+    public var journal: (any ZoneJournalSource)?
     /// Applies to zones without their own entry in `zoneACLs`.
     public var acl: TransferACL
     public var zoneACLs: [DomainName: TransferACL]
@@ -22,10 +27,11 @@ public struct ZoneTransferResponder: Sendable {
     public var logger: Logger
     public var clock: WallClock
 
-    public init(zones: any ZoneSource, acl: TransferACL = .loopbackOnly, zoneACLs: [DomainName: TransferACL] = [:],
+    public init(zones: any ZoneSource, journal: (any ZoneJournalSource)? = nil, acl: TransferACL = .loopbackOnly, zoneACLs: [DomainName: TransferACL] = [:],
                 messageSize: Int = AXFRWriter.defaultMessageSize, signingInterval: Int = 1,
                 logger: Logger = Logger(label: "countersign.transfer"), clock: WallClock = .system) {
         self.zones = zones
+        self.journal = journal
         self.acl = acl
         self.zoneACLs = zoneACLs
         self.messageSize = messageSize
@@ -61,12 +67,17 @@ public struct ZoneTransferResponder: Sendable {
             log("refused", zone: zoneName, request, "\(kind) for a zone we do not serve; answered NOTAUTH")
             return .reply(EdgeResponse.make(.NOTAUTH, to: message, plan: plan, now: now))
         }
+        var delta: JournalDelta?
         if kind == .IXFR {
             let clientSerial = message.authority.lazy.compactMap { record -> SerialNumber? in
                 if case .soa(let theirs) = record.rdata, record.name == zoneName { return theirs.serial }
                 return nil
             }.first
-            let upToDate = clientSerial.map { !($0 < soaData.serial) } ?? false
+            guard let clientSerial else {
+                log("refused", zone: zoneName, request, "an IXFR request needs the client's SOA for \(zoneName) in its authority section (RFC 1995 §3); answered FORMERR")
+                return .reply(EdgeResponse.make(.FORMERR, to: message, plan: plan, now: now))
+            }
+            let upToDate = !(clientSerial < soaData.serial)
             if upToDate || request.transport == .udp {
                 var response = message.makeResponse()
                 response.flags.aa = true
@@ -76,11 +87,23 @@ public struct ZoneTransferResponder: Sendable {
                         : "IXFR over UDP answered with the SOA alone so the client retries over TCP")
                 return .reply(EdgeResponse.sign(response, plan: plan, now: now))
             }
+            switch incrementalPlan(zoneName, clientSerial: clientSerial, served: soa) {
+            case .incremental(let step): delta = step
+            case .full(let reason):
+                log("ixfr-full", zone: zoneName, request, "answered AXFR-style: \(reason)")
+            case .current:
+                break  // ruled out above
+            }
         }
         var writer: AXFRWriter
         do {
-            writer = try AXFRWriter(snapshot: zone, request: message, messageSize: messageSize,
-                                    trailerReserve: plan?.reservedLength ?? 0)
+            if let delta {
+                writer = try AXFRWriter(ixfr: delta, request: message, messageSize: messageSize,
+                                        trailerReserve: plan?.reservedLength ?? 0)
+            } else {
+                writer = try AXFRWriter(snapshot: zone, request: message, messageSize: messageSize,
+                                        trailerReserve: plan?.reservedLength ?? 0)
+            }
         } catch {
             log("failed", zone: zoneName, request, "\(error)")
             return .reply(EdgeResponse.make(.SERVFAIL, to: message, plan: plan, now: now))
@@ -91,8 +114,10 @@ public struct ZoneTransferResponder: Sendable {
         let logger = self.logger
         let source = request.source
         let serial = soaData.serial
+        let style = kind == .IXFR ? (delta == nil ? "axfr-style" : "incremental") : "full"
         logger.info("transfer started", metadata: [
-            "zone": "\(zoneName)", "peer": "\(source)", "kind": "\(kind)", "serial": "\(serial)",
+            "zone": "\(zoneName)", "peer": "\(source)", "kind": "\(kind)", "serial": "\(serial)", "style": "\(style)",
+            "from_serial": "\(delta.map { "\($0.fromSerial)" } ?? "-")",
             "key": "\(key.map(\.description) ?? "none")",
             "reason": "allowed by the transfer ACL",
         ])
@@ -134,6 +159,18 @@ public struct ZoneTransferResponder: Sendable {
                 ])
             })
         return .stream(stream)
+    }
+
+    /// The journal's answer for a client at `clientSerial`; a store that cannot be read costs the
+    /// client a full transfer, not an error.
+    private func incrementalPlan(_ zone: DomainName, clientSerial: SerialNumber, served: RRset) -> IXFRPlan {
+        guard let journal else { return .full(reason: "this server keeps no journal") }
+        do {
+            let steps = try journal.journalSteps(zone: zone, from: clientSerial)
+            return IXFRPlan.plan(clientSerial: clientSerial, served: served, journal: steps)
+        } catch {
+            return .full(reason: "the journal cannot be read: \(error)")
+        }
     }
 
     private func log(_ event: String, zone: DomainName?, _ request: DNSRequest, _ reason: String) {

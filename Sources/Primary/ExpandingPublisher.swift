@@ -50,6 +50,8 @@ actor ExpandingPublisher {
         var defaultACL: TransferACL = .loopbackOnly
         /// Saved answers are rewritten when their addresses change or they are this much fresher.
         var saveInterval: UInt64 = 60
+        /// How much history of each expanded zone is kept for IXFR out.
+        var journalLimits: JournalLimits = .default
     }
 
     /// What a zone's expansion is computed from, per lookup, TTLs aside: re-expanding is worth it only
@@ -344,6 +346,14 @@ actor ExpandingPublisher {
     private func publish(_ zone: Zone, state: inout ZoneState) {
         let name = state.snapshot.name
         let serialBefore = state.published?.serial
+        // Before serving it: an IXFR never finds the served version missing from the journal (a
+        // journal ahead of what is served is fine, `IXFRPlan` stops at the served serial). A journal
+        // that cannot be written costs IXFR clients a full transfer, not the publication.
+        do {
+            try store.recordJournal(zone: zone, previous: state.published, limits: settings.journalLimits)
+        } catch {
+            logger.error("journal not written", metadata: ["zone": "\(name)", "reason": "\(error); IXFR answered AXFR-style until the journal continues"])
+        }
         do {
             try served.publish(zone)
         } catch {
@@ -531,7 +541,8 @@ actor ExpandingPublisher {
                 }
                 zoneACLs[state.origin] = TransferACL(rules: rules)
             }
-            let transfers = ZoneTransferResponder(zones: served, acl: settings.defaultACL, zoneACLs: zoneACLs)
+            let transfers = ZoneTransferResponder(zones: served, journal: PrimaryJournalSource(store: store), acl: settings.defaultACL,
+                                                  zoneACLs: zoneACLs)
             var router = DNSRequestRouter(
                 served: served, transfers: transfers, tsig: TSIGVerifier(keys: keys.values.sorted { $0.name < $1.name }),
                 logger: logger)

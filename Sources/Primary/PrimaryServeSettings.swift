@@ -1,5 +1,6 @@
 import ArgumentParser
 import DaemonKit
+import DNSCore
 import DNSEdge
 import Foundation
 
@@ -38,6 +39,8 @@ struct PrimaryServeSettings: Sendable {
     var apiTLS: APIServer.TLSFiles?
     /// The notification worker's options (`notification-history-days`).
     var notificationWorker: NotificationWorker.Options
+    /// How much history of each expanded zone is kept for IXFR out.
+    var journalLimits: JournalLimits
     /// The file as loaded (`.empty` without one), for the channel sections.
     var config: ConfigFile
 
@@ -72,6 +75,8 @@ struct PrimaryServeSettings: Sendable {
         var apiTLSKey: String?
         var aliasRequireAuthentic: Bool?
         var aliasConcurrency: Int?
+        var journalMaxVersions: Int?
+        var journalMaxBytes: Int?
     }
 
     /// Loads the config file named by `store` (`--config`, `$DNS_PRIMARY_CONFIG`, or the default path when
@@ -185,6 +190,7 @@ struct PrimaryServeSettings: Sendable {
         }
         apiTLS = certificate.isEmpty ? nil : APIServer.TLSFiles(certificateChain: certificate, privateKey: key)
         notificationWorker = try NotificationWorker.Options(config: config)
+        journalLimits = try JournalLimits(config: config, versions: flags.journalMaxVersions, bytes: flags.journalMaxBytes)
         self.config = config
     }
 

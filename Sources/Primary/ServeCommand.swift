@@ -73,6 +73,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-format"), help: "text (one line per event) or json (JSON lines).")
     var logFormat: PrimaryServeSettings.LogFormat?
 
+    @Option(name: .customLong("journal-max-versions"), help: "Versions of each expanded zone kept for IXFR out (0: none, every IXFR gets the whole zone). Default 100.")
+    var journalMaxVersions: Int?
+
+    @Option(name: .customLong("journal-max-bytes"), help: "Bytes of stored changes kept per zone for IXFR out. Default 67108864 (64 MiB).")
+    var journalMaxBytes: Int?
+
     @OptionGroup(title: "Notification channels (simple cases; the config file holds the rest)")
     var notifications: NotificationChannelsOptions
 
@@ -81,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
             listen: listen, resolver: resolver, refresh: refresh, retry: retry, threads: threads,
             allowTransfer: allowTransfer, logFormat: logFormat, metricsListen: metricsListen, apiListen: apiListen,
             apiTLSCertificate: apiTLSCertificate, apiTLSKey: apiTLSKey, aliasRequireAuthentic: aliasRequireAuthentic,
-            aliasConcurrency: aliasConcurrency))
+            aliasConcurrency: aliasConcurrency, journalMaxVersions: journalMaxVersions, journalMaxBytes: journalMaxBytes))
         _ = LogSetup.bootstrap(format: settings.logFormat == .json ? .json : .text)
         let registry = Telemetry.bootstrap()
         let logger = Logger(label: "countersign.primary")
@@ -96,6 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
         publisherSettings.retryAfter = UInt64(settings.retry)
         publisherSettings.concurrency = settings.aliasConcurrency
         publisherSettings.defaultACL = settings.transferACL
+        publisherSettings.journalLimits = settings.journalLimits
         let zoneStore = try StoreOptions.openStore(path: settings.database, defaulted: store.databaseDefaulted(config: settings.config))
         let publisher = ExpandingPublisher(
             store: zoneStore, served: served, resolver: UpstreamResolver(resolvers: settings.resolvers, requireAuthenticated: settings.aliasRequireAuthentic),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DaemonKit
 import DNSCore
 import Foundation
 
@@ -38,6 +39,8 @@ extension ZoneCommand {
         var aliasHealth: AliasHealth
         var transferACL: [TransferACLEntry]
         var notifyTargets: [NotifyTarget]
+        /// How far back IXFR can answer from (what `serve` recorded); nil: empty.
+        var journal: JournalReach?
         var createdAt: Date
         var updatedAt: Date
         var version: Int64
@@ -72,6 +75,7 @@ extension ZoneCommand {
             aliasHealth = try store.aliasHealth()[summary.name] ?? .ok
             transferACL = try store.transferACL(zone: zone)
             notifyTargets = try store.notifyTargets(zone: zone)
+            journal = try store.journalReach(zone: zone)
             createdAt = summary.createdAt
             updatedAt = summary.updatedAt
             version = summary.version
@@ -106,6 +110,7 @@ extension ZoneCommand {
             lines.append(("NOTIFY", notifyTargets.isEmpty
                 ? "none"
                 : notifyTargets.map { ZoneNotifyCommand.describe($0) }.joined(separator: ", ")))
+            lines.append(("journal", journal?.text ?? "empty (an IXFR gets the whole zone until the next change)"))
             lines.append(("created", time.string(from: createdAt)))
             lines.append(("last change", "\(time.string(from: updatedAt)) (change \(version))"))
             for (index, event) in recentEvents.enumerated() {

@@ -47,13 +47,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("parent-resolver"), help: "A validating resolver, ADDR[:PORT], through which KSK rollovers find the parent's servers and authenticate its DS answers. Repeatable.")
     var parentResolvers: [String] = []
 
+    @Option(name: .customLong("journal-max-versions"), help: "Versions of each signed zone kept for IXFR out (0: none, every IXFR gets the whole zone). Default 100.")
+    var journalMaxVersions: Int?
+
+    @Option(name: .customLong("journal-max-bytes"), help: "Bytes of stored changes kept per zone for IXFR out. Default 67108864 (64 MiB).")
+    var journalMaxBytes: Int?
+
     @OptionGroup(title: "Notification channels (simple cases; the config file holds the rest)")
     var notifications: NotificationChannelsOptions
 
     func run() async throws {
         let settings = try SignerServeSettings(
             flags: .init(config: config, database: db, listen: listen, threads: threads, logFormat: logFormat,
-                         metricsListen: metricsListen, parentResolvers: parentResolvers),
+                         metricsListen: metricsListen, parentResolvers: parentResolvers,
+                         journalMaxVersions: journalMaxVersions, journalMaxBytes: journalMaxBytes),
             coreCount: System.coreCount)
         _ = LogSetup.bootstrap(format: settings.logFormat)
         let registry = Telemetry.bootstrap()
@@ -83,7 +90,8 @@ struct ServeCommand: AsyncParsableCommand {
                                      logger: logger, group: group)
             return
         }
-        let store = try SignerStoreOptions.openStore(path: settings.database, defaulted: settings.databaseDefaulted)
+        let store = try SignerStoreOptions.openStore(path: settings.database, defaulted: settings.databaseDefaulted,
+                                                    journalLimits: settings.journalLimits)
         let daemon = SignerDaemon(store: store, served: served, logger: logger, group: group, staticZones: staticOrigins,
                                   parentResolvers: settings.parentResolvers)
         try await daemon.start()

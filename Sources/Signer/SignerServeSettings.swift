@@ -1,4 +1,5 @@
 import ArgumentParser
+import DNSCore
 import DaemonKit
 import DNSEdge
 import Foundation
@@ -21,6 +22,8 @@ struct SignerServeSettings: Sendable {
     var config: ConfigFile
     /// Validating resolvers the key lifecycle asks for the parents' keys (and finds their servers with).
     var parentResolvers: [ListenAddress]
+    /// How much signed history each zone's journal keeps for IXFR out.
+    var journalLimits: JournalLimits
 
     static let defaultConfig = "/etc/countersign/signer.conf"
     static let defaultListen = "127.0.0.1:5300"
@@ -33,6 +36,8 @@ struct SignerServeSettings: Sendable {
         var logFormat: String?
         var metricsListen: String?
         var parentResolvers: [String] = []
+        var journalMaxVersions: Int?
+        var journalMaxBytes: Int?
     }
 
     static func loadConfig(_ path: String?, environment: [String: String]) throws -> ConfigFile {
@@ -73,5 +78,6 @@ struct SignerServeSettings: Sendable {
         let metricsFile = try config.single("metrics-listen").map { value throws(ConfigError) in try value.address(defaultPort: 9154) }
         metricsListen = try flags.metricsListen.map { try address("metrics-listen", $0) } ?? metricsFile
         notificationWorker = try NotificationWorker.Options(config: config)
+        journalLimits = try JournalLimits(config: config, versions: flags.journalMaxVersions, bytes: flags.journalMaxBytes)
     }
 }

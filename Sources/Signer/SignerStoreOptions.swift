@@ -1,4 +1,5 @@
 import ArgumentParser
+import DNSCore
 import DaemonKit
 import Foundation
 
@@ -30,9 +31,9 @@ struct SignerStoreOptions: ParsableArguments {
 
     /// Opens the store at `path`; when it cannot be opened, says why and what to do (create the state
     /// directory, or choose another database), naming the default when no setting chose the path.
-    static func openStore(path: String, defaulted: Bool) throws -> SignerStore {
+    static func openStore(path: String, defaulted: Bool, journalLimits: JournalLimits = .default) throws -> SignerStore {
         do {
-            return try SignerStore(path: path)
+            return try SignerStore(path: path, journalLimits: journalLimits)
         } catch let error as SQLiteDatabase.OpenError {
             throw error.advising(SQLiteDatabase.DatabaseChoice(
                 command: "dns-signer", variable: "DNS_SIGNER_DB", configFile: SignerServeSettings.defaultConfig, defaulted: defaulted))

@@ -28,6 +28,8 @@ struct KeyPolicyOptions: ParsableArguments {
     var pollMode: String?
     @Option(name: .customLong("content-check"), help: "In serial mode, a full transfer compared by content at least this often (default 1h).")
     var contentCheck: String?
+    @Option(name: .customLong("transfer"), help: "How a changed zone is transferred: ixfr (default: only the changes, RFC 1995; AXFR when the primary has no IXFR or sends the whole zone; the content check is an AXFR that proves the result) or axfr (always the whole zone).")
+    var transfer: String?
 
     func apply(to changes: inout SignerZoneChanges, zone: String) throws {
         let parse = ZoneCommand.SettingsParser(zone: zone)
@@ -36,6 +38,12 @@ struct KeyPolicyOptions: ParsableArguments {
                 throw parse.bad("--poll-mode \(pollMode)", "use auto, serial or content")
             }
             changes.pollMode = mode
+        }
+        if let transfer {
+            guard let mode = SignerZoneConfig.TransferMode(rawValue: transfer) else {
+                throw parse.bad("--transfer \(transfer)", "use ixfr or axfr")
+            }
+            changes.transferMode = mode
         }
         if let contentCheck { changes.contentCheckSeconds = try Self.duration(contentCheck, "--content-check", parse, zero: false) }
         if let zskLifetime { changes.zskLifetime = .some(try Self.lifetime(zskLifetime, "--zsk-lifetime", parse)) }

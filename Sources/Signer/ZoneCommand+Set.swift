@@ -131,6 +131,7 @@ extension ZoneCommand {
             add("serial decrease", old.allowSerialDecrease ? "allowed" : "refused", new.allowSerialDecrease ? "allowed" : "refused")
             add("signed serial", old.signedSerialPolicy.rawValue, new.signedSerialPolicy.rawValue, "from the next new version")
             add("on expire", old.expireAction.rawValue, new.expireAction.rawValue)
+            add("transfer", old.transferMode.rawValue, new.transferMode.rawValue, "from the next poll")
             lines += ReviewOptions.describe(from: old, to: new)
             return lines
         }

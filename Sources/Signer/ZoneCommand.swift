@@ -154,6 +154,7 @@ struct ZoneCommand: ParsableCommand {
                 downstream: try signer.downstream(zone: name),
                 events: try signer.recentEvents(zone: name, limit: max(0, events)).map(Report.Event.init))
             report.pendingReview = try signer.review(zone: name).map(PendingReview.init)
+            report.journal = try signer.journalReach(zone: name)
             report.nextKeyEvent = try KeysCommand.View(store, zone: name).nextEventSentence(now: Int64(Date().timeIntervalSince1970))
             try store.emit(report) { report.text(now: Date()) }
         }
@@ -324,6 +325,9 @@ extension ZoneCommand {
             var reviewTimeout: Int64
             /// The review settings in one line, as `zone status` prints them.
             var reviewText: String
+            var transferMode: String
+            var pollMode: String
+            var contentCheckSeconds: Int64
         }
 
         struct State: Encodable {
@@ -375,6 +379,8 @@ extension ZoneCommand {
         var nextKeyEvent: String? = nil
         /// The version under review or rejected by it (`zone status`).
         var pendingReview: PendingReview? = nil
+        /// How far back IXFR can answer from (`zone status`); nil: empty, every IXFR gets the whole zone.
+        var journal: JournalReach? = nil
         var version: Int64
         var createdAt: Int64
         var updatedAt: Int64
@@ -390,7 +396,9 @@ extension ZoneCommand {
                 refreshRequested: config.refreshRequested, growthLimit: config.growthLimit,
                 growthMinRRsets: config.growthMinRRsets, acceptNextBy: config.acceptNextBy, acceptNextAt: config.acceptNextAt,
                 reviewUnsigned: config.reviewUnsigned.rawValue, reviewSigned: config.reviewSigned.rawValue,
-                reviewCommand: config.reviewCommand, reviewTimeout: config.reviewTimeout, reviewText: ReviewOptions.text(config))
+                reviewCommand: config.reviewCommand, reviewTimeout: config.reviewTimeout, reviewText: ReviewOptions.text(config),
+                transferMode: config.transferMode.rawValue, pollMode: config.pollMode.rawValue,
+                contentCheckSeconds: config.contentCheckSeconds)
             self.state = State(
                 unsignedSerial: state.unsignedSerial, unsignedHash: state.unsignedHash.map(Base16.encode),
                 signedSerial: state.signedSerial, nextResign: state.nextResign, earliestExpiry: state.earliestExpiry,
@@ -442,6 +450,9 @@ extension ZoneCommand {
             lines.append(("primaries", settings.primaries.joined(separator: ", ")
                 + (settings.tsigKey.map { " (TSIG key \($0))" } ?? "") + ", polled every "
                 + SignerStoreOptions.duration(Int64(settings.pollSeconds))))
+            lines.append(("transfers", (settings.transferMode == "ixfr" ? "IXFR (AXFR when the primary has none)" : "AXFR")
+                + ", poll mode \(settings.pollMode), content check (AXFR) every "
+                + SignerStoreOptions.duration(settings.contentCheckSeconds)))
             let denial = settings.denial == "nsec3" ? "NSEC3" + (settings.optOut ? " opt-out" : "") : "NSEC"
             lines.append(("signing", "\(denial), \(settings.algorithm), " + (settings.csk ? "CSK" : "KSK + ZSK")
                 + ", signed serial \(settings.signedSerialPolicy)"))
@@ -450,6 +461,9 @@ extension ZoneCommand {
             lines.append(("review", settings.reviewText))
             if let pendingReview { lines.append(("pending review", pendingReview.text(zone: zone, now: now))) }
             lines.append(("on expire", settings.onExpire))
+            if downstream != nil {
+                lines.append(("journal", journal?.text ?? "empty (an IXFR gets the whole zone until the next change)"))
+            }
             if let downstream {
                 lines.append(("downstream", Report.downstreamLines(downstream).joined(separator: "\n" + String(repeating: " ", count: 17))))
             }

@@ -13,75 +13,44 @@ struct SignerDownstreamTests {
     /// `address`, so each secondary is its own host as far as the signer's ACL can tell. All of its
     /// state lives in its own directory under the harness's, never shared with the upstream NSD.
     final class Downstream {
-        enum Kind: String { case nsd, knot }
+        enum Kind: String { case nsd, knot, bind }
 
         let kind: Kind
         let address: String
         let port: Int
         let directory: String
         let daemon: BackgroundProcess
+        /// Names its directory and log (`LABEL.log` in the harness's directory).
+        let label: String
 
         var target: String { "\(address):\(port)" }
 
-        init(_ kind: Kind, address: String, harness: TwoTierHarness) throws {
+        /// A secondary of the signer, or of `primaryPort` when given; `key` signs its transfers and the
+        /// NOTIFYs it takes.
+        init(_ kind: Kind, address: String, harness: TwoTierHarness, primaryPort: Int? = nil, key: SecondaryConfig.Key? = nil,
+             label: String? = nil) throws {
             self.kind = kind
             self.address = address
+            self.label = label ?? "downstream-\(kind.rawValue)"
             port = try TwoTierHarness.freePort()
-            directory = harness.dir + "/downstream-\(kind.rawValue)"
+            directory = harness.dir + "/\(self.label)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let zone = String(TwoTierHarness.zone.dropLast())
+            let setup = SecondaryConfig.Setup(directory: directory, address: address, port: port,
+                                              zone: String(TwoTierHarness.zone.dropLast()),
+                                              primaryPort: primaryPort ?? harness.signerPort, key: key)
             let config = directory + "/\(kind.rawValue).conf"
+            let log = URL(fileURLWithPath: harness.dir + "/\(self.label).log")
             switch kind {
             case .nsd:
-                try """
-                    \(NSDConfig.server(directory: directory, port: port, verbosity: 2)
-                        .replacingOccurrences(of: "ip-address: 127.0.0.1", with: "ip-address: \(address)"))
-                    zone:
-                        name: "\(zone)"
-                        zonefile: "\(zone).zone"
-                        request-xfr: 127.0.0.1@\(harness.signerPort) NOKEY
-                        allow-notify: 127.0.0.0/8 NOKEY
-                        provide-xfr: 127.0.0.0/8 NOKEY
-
-                    """.write(toFile: config, atomically: true, encoding: .utf8)
-                daemon = try BackgroundProcess("nsd", ["-d", "-c", config], log: URL(fileURLWithPath: harness.dir + "/downstream-nsd.log"))
+                try SecondaryConfig.nsd(setup).write(toFile: config, atomically: true, encoding: .utf8)
+                daemon = try BackgroundProcess("nsd", ["-d", "-c", config], log: log)
             case .knot:
-                try """
-                    server:
-                        rundir: "\(directory)"
-                        listen: \(address)@\(port)
-                        udp-workers: 1
-                        tcp-workers: 1
-                        background-workers: 1
-                    control:
-                        listen: "\(directory)/knot.sock"
-                    log:
-                      - target: stderr
-                        any: info
-                    database:
-                        storage: "\(directory)"
-                    remote:
-                      - id: signer
-                        address: 127.0.0.1@\(harness.signerPort)
-                        via: \(address)
-                    acl:
-                      - id: notify_from_signer
-                        address: 127.0.0.0/8
-                        action: notify
-                      - id: local_transfer
-                        address: 127.0.0.0/8
-                        action: transfer
-                    template:
-                      - id: default
-                        storage: "\(directory)"
-                        zonefile-sync: -1
-                    zone:
-                      - domain: \(zone)
-                        master: signer
-                        acl: [notify_from_signer, local_transfer]
-
-                    """.write(toFile: config, atomically: true, encoding: .utf8)
-                daemon = try BackgroundProcess("knotd", ["-c", config], log: URL(fileURLWithPath: harness.dir + "/downstream-knot.log"))
+                try SecondaryConfig.knot(setup).write(toFile: config, atomically: true, encoding: .utf8)
+                daemon = try BackgroundProcess("knotd", ["-c", config], log: log)
+            case .bind:
+                try SecondaryConfig.bind(setup).write(toFile: config, atomically: true, encoding: .utf8)
+                // Debug level 3: only there does BIND say whether a transfer's response was incremental.
+                daemon = try BackgroundProcess("named", ["-g", "-d", "3", "-n", "1", "-c", config], log: log)
             }
         }
 

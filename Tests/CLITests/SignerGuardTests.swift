@@ -292,6 +292,32 @@ struct GuardCheck {
         { $0.contains("status: NOERROR") && $0.contains(address) && $0.contains("RRSIG") }
     }
 
+    /// A scripted primary serving `records` as version "good", the signer polling it every second (with
+    /// `zoneArguments`), and the version served signed (host50 answers): the start of every scripted test.
+    static func start(name: String, records: [SignerGuardTests.Record], zoneArguments: [String] = []) throws -> GuardCheck {
+        let harness = try TwoTierHarness(name: name)
+        let primary = ScriptedPrimary(directory: harness.directory)
+        let check = GuardCheck(harness: harness, primary: primary)
+        do {
+            try primary.serve("good", records)
+            let port = try primary.start()
+            try harness.signerCLI(["zone", "add", TwoTierHarness.zone, "--primary", "127.0.0.1:\(port)", "--poll", "1s"] + zoneArguments)
+            try harness.startSigner()
+            let first = TwoTierHarness.poll(30, { harness.askSigner(SignerGuardTests.name("host50"), "A") },
+                                            until: check.signedAnswer("198.51.100.50"))
+            try #require(first.ok, "the first version was not signed and served:\n\(first.output)\n\(check.logs)")
+        } catch {
+            check.stop()
+            throw error
+        }
+        return check
+    }
+
+    func stop() {
+        primary.stop()
+        harness.cleanUp()
+    }
+
     /// The operator events in the signer's store, oldest first.
     func events() -> [Event] {
         let sql = "SELECT kind || char(9) || COALESCE(json_extract(details, '$.guard'), '') || char(9) || "
@@ -394,14 +420,19 @@ final class ScriptedPrimary: @unchecked Sendable {
     }
 
     /// From now on every query gets this version (the file is replaced atomically).
-    func serve(_ name: String, _ records: [SignerGuardTests.Record], soaMiddle: String? = nil) throws {
+    /// `soa` answers SOA queries instead of the zone's own; `ixfr` is how IXFR is answered (see the script).
+    func serve(_ name: String, _ records: [SignerGuardTests.Record], soaMiddle: String? = nil, soa: String? = nil,
+               ixfr: [String: Any]? = nil) throws {
         var scenario: [String: Any] = ["name": name, "records": records.map { [$0.owner, $0.ttl, $0.type, $0.rdata] as [Any] }]
         if let soaMiddle { scenario["soaMiddle"] = soaMiddle }
+        if let soa { scenario["soa"] = soa }
+        if let ixfr { scenario["ixfr"] = ixfr }
         let data = try JSONSerialization.data(withJSONObject: scenario)
         try data.write(to: URL(fileURLWithPath: scenarioPath), options: .atomic)
     }
 
-    /// AXFR queries answered with the version called `name` so far (one per signer poll).
+    /// AXFR queries answered with the version called `name` so far (one per signer poll); IXFR queries
+    /// count under "ixfr:" + name.
     func served(_ name: String) -> Int {
         let text = (try? String(contentsOfFile: servedPath, encoding: .utf8)) ?? ""
         return text.split(separator: "\n").filter { $0 == name }.count

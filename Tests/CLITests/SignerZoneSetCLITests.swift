@@ -49,19 +49,20 @@ struct SignerZoneSetCLITests {
 
         let more = try signer(["zone", "set", "example.test.", "--no-key", "--nsec3", "--opt-out", "--shrink-limit", "0.8",
                                "--allow-serial-decrease", "--signed-serial", "unixtime", "--on-expire", "keep-serving",
-                               "--algorithm", "ed25519", "--csk"])
+                               "--algorithm", "ed25519", "--csk", "--transfer", "axfr"])
         #expect(more.status == 0, "\(more.output)")
         for line in ["TSIG key: xfr. → none", "denial: NSEC → NSEC3 opt-out (from the first signing)",
                      "algorithm: ECDSAP256SHA256 → ED25519", "keys: KSK + ZSK → CSK",
                      "shrink guard: refuse losing more than 30 % → refuse losing more than 80 %",
-                     "serial decrease: refused → allowed", "signed serial: increment → unixtime", "on expire: servfail → keep-serving"] {
+                     "serial decrease: refused → allowed", "signed serial: increment → unixtime", "on expire: servfail → keep-serving",
+                     "transfer: ixfr → axfr (from the next poll)"] {
             #expect(more.output.contains(line), "\(line)\n---\n\(more.output)")
         }
         let status = try signer(["zone", "status", "example.test."])
         for line in ["primaries:       192.0.2.7:5353, [2001:db8::7]:53, polled every 30s",
                      "signing:         NSEC3 opt-out, ED25519, CSK, signed serial unixtime",
                      "guards:          refuse losing more than 80 % of the RRsets; serial decrease allowed",
-                     "on expire:       keep-serving"] {
+                     "on expire:       keep-serving", "transfers:       AXFR, poll mode auto, content check (AXFR) every 1h"] {
             #expect(status.output.contains(line), "zone status shows the settings: \(line)\n---\n\(status.output)")
         }
 
@@ -137,6 +138,7 @@ struct SignerZoneSetCLITests {
             (z + ["--parent-server", "192.0.2.1:0"], ["zone example.test.", "parent server 192.0.2.1:0"]),
             (z + ["--parent-server", "192.0.2.1", "--no-parent-server"], ["--parent-server/--no-parent-server", "not both"]),
             (z + ["--unsigned", "--signed"], ["--unsigned/--signed", "not both"]),
+            (z + ["--transfer", "incremental"], ["zone example.test.", "--transfer incremental", "ixfr or axfr"]),
         ]
         for (arguments, fragments) in cases {
             let run = try signer(arguments)

@@ -78,13 +78,13 @@ final class TwoTierHarness: @unchecked Sendable {
         if notify { try primaryCLI(["zone", "notify", "add", Self.zone, "127.0.0.1:\(signerPort)"]) }
     }
 
-    func startPrimary() throws {
+    func startPrimary(_ extra: [String] = []) throws {
         primary?.stop()
         runs += 1
         primary = try BackgroundProcess(Self.primaryBinary, [
             "serve", "--db", primaryDB, "--listen", "127.0.0.1:\(primaryPort)", "--resolver", "127.0.0.1:\(upstreamPort)",
             "--refresh", "1",
-        ], log: directory.appendingPathComponent("primary\(runs).log"))
+        ] + extra, log: directory.appendingPathComponent("primary\(runs).log"))
     }
 
     func stopPrimary() {
@@ -105,12 +105,12 @@ final class TwoTierHarness: @unchecked Sendable {
         try signerCLI(["zone", "add", Self.zone, "--primary", "127.0.0.1:\(primaryPort)", "--poll", poll] + extra)
     }
 
-    func startSigner() throws {
+    func startSigner(_ extra: [String] = []) throws {
         signer?.stop()
         runs += 1
         signer = try BackgroundProcess(Self.signerBinary, [
             "serve", "--db", signerDB, "--listen", "127.0.0.1:\(signerPort)", "--threads", "1",
-        ], log: directory.appendingPathComponent("signer\(runs).log"))
+        ] + extra, log: directory.appendingPathComponent("signer\(runs).log"))
     }
 
     func stopSigner() {
@@ -122,6 +122,16 @@ final class TwoTierHarness: @unchecked Sendable {
         signer?.kill9()
         signer = nil
     }
+
+    /// Everything every `dns-signer serve` of this harness logged, whole (`logs` keeps only the ends).
+    var signerLog: String {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        return files.filter { $0.hasPrefix("signer") && $0.hasSuffix(".log") }.sorted()
+            .map { (try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8)) ?? "" }.joined(separator: "\n")
+    }
+
+    /// Polls the signer logged as finished with a result starting `prefix` (e.g. `changed (IXFR`).
+    func signerPolls(_ prefix: String) -> Int { signerLog.components(separatedBy: "result=\"" + prefix).count - 1 }
 
     var logs: String {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []

@@ -26,98 +26,20 @@ struct SecondaryServer {
     static func start(_ kind: Kind, primaryPort: Int, key: TSIGKey = EdgeFixtures.key) throws -> SecondaryServer {
         let directory = try EdgeFixtures.temporaryDirectory(kind.rawValue)
         let port = try EdgePorts.pick()
-        let dir = directory.path
-        let keyName = String(key.name.text.dropLast())
-        let secret = key.base64Secret
+        let setup = SecondaryConfig.Setup(
+            directory: directory.path, address: "127.0.0.1", port: port, zone: "example.test", primaryPort: primaryPort,
+            key: SecondaryConfig.Key(name: String(key.name.text.dropLast()), algorithm: key.algorithm.mnemonic, secret: key.base64Secret))
         let configURL = directory.appendingPathComponent("\(kind.rawValue).conf")
         let arguments: [String]
         switch kind {
         case .nsd:
-            try """
-                \(NSDConfig.server(directory: dir, port: port, verbosity: 2))
-                key:
-                    name: "\(keyName)"
-                    algorithm: \(key.algorithm.mnemonic)
-                    secret: "\(secret)"
-                zone:
-                    name: "example.test"
-                    zonefile: "example.test.zone"
-                    request-xfr: 127.0.0.1@\(primaryPort) \(keyName)
-                    allow-notify: 127.0.0.1 \(keyName)
-                    provide-xfr: 127.0.0.1 NOKEY
-
-                """.write(to: configURL, atomically: true, encoding: .utf8)
+            try SecondaryConfig.nsd(setup).write(to: configURL, atomically: true, encoding: .utf8)
             arguments = ["-d", "-c", configURL.path]
         case .knot:
-            try """
-                server:
-                    rundir: "\(dir)"
-                    listen: 127.0.0.1@\(port)
-                    udp-workers: 1
-                    tcp-workers: 1
-                    background-workers: 1
-                control:
-                    listen: "\(dir)/knot.sock"
-                log:
-                  - target: stderr
-                    any: info
-                database:
-                    storage: "\(dir)"
-                key:
-                  - id: \(keyName)
-                    algorithm: \(key.algorithm.mnemonic)
-                    secret: \(secret)
-                remote:
-                  - id: primary
-                    address: 127.0.0.1@\(primaryPort)
-                    key: \(keyName)
-                acl:
-                  - id: notify_from_primary
-                    address: 127.0.0.1
-                    key: \(keyName)
-                    action: notify
-                  - id: local_transfer
-                    address: 127.0.0.1
-                    action: transfer
-                template:
-                  - id: default
-                    storage: "\(dir)"
-                    zonefile-sync: -1
-                zone:
-                  - domain: example.test
-                    master: primary
-                    acl: [notify_from_primary, local_transfer]
-
-                """.write(to: configURL, atomically: true, encoding: .utf8)
+            try SecondaryConfig.knot(setup).write(to: configURL, atomically: true, encoding: .utf8)
             arguments = ["-c", configURL.path]
         case .bind:
-            try """
-                options {
-                    directory "\(dir)";
-                    pid-file "\(dir)/named.pid";
-                    session-keyfile "\(dir)/session.key";
-                    managed-keys-directory "\(dir)";
-                    listen-on port \(port) { 127.0.0.1; };
-                    listen-on-v6 { none; };
-                    recursion no;
-                    dnssec-validation no;
-                    notify no;
-                    allow-transfer { 127.0.0.1; };
-                };
-                controls { };
-                key "\(keyName)" {
-                    algorithm \(key.algorithm.mnemonic);
-                    secret "\(secret)";
-                };
-                zone "example.test" {
-                    type secondary;
-                    primaries { 127.0.0.1 port \(primaryPort) key "\(keyName)"; };
-                    file "example.test.db";
-                    masterfile-format text;
-                    allow-notify { 127.0.0.1; };
-                };
-
-                """.write(to: configURL, atomically: true, encoding: .utf8)
+            try SecondaryConfig.bind(setup).write(to: configURL, atomically: true, encoding: .utf8)
             arguments = ["-g", "-n", "1", "-c", configURL.path]
         }
         let daemon = try BackgroundProcess(kind.tool, arguments, log: directory.appendingPathComponent("daemon.log"))

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A hidden primary whose zone the test rewrites between steps (Python 3 + dnspython), for the signer's
-guard tests (Tests/CLITests/SignerGuardTests.swift).
+guard tests (Tests/CLITests/SignerGuardTests.swift) and IXFR tests (Tests/CLITests/SignerIXFRTests.swift).
 
 It answers SOA queries and AXFR over TCP on 127.0.0.1, the way a primary does for `dns-signer`'s
 client (an SOA query, then the AXFR, on one connection), and SOA queries over UDP on the same port (a
@@ -14,12 +14,22 @@ the test replaces atomically (write + rename) between steps:
                                             RFC 3597 generic ones ("TYPE65401", "\\# 4 c0000201")
     "soaMiddle": "SOA rdata",               optional: a different SOA is put in the middle of the stream,
                                             with more records after it (a stream spliced from two versions)
-    "perMessage": 100                       optional: records per AXFR message
+    "perMessage": 100,                      optional: records per AXFR message
+    "soa": "SOA rdata",                     optional: the SOA answered to SOA queries instead of the zone's
+                                            (a primary whose IXFR is ahead of its AXFR)
+    "ixfr": {                               optional: how IXFR is answered (without it: NOTIMP, a primary
+                                            that has no IXFR)
+      "stream": [[owner, ttl, type, rdata]], the whole answer as sent, first SOA to last: the test writes
+                                            good and broken chains alike (RFC 1995 §4)
+      "cutAfter": 5,                        optional: close the connection after this many records
+      "rcode": "REFUSED"                    optional: answer with this RCODE instead
+    }
   }
 
 Each record goes out as its own RRset entry, so an RRset of thousands of records is split across
 messages as real primaries do. The served file gets one line per AXFR query ("name"), so a test can
-wait for "the signer has polled this version N times" instead of sleeping. The process exits by
+wait for "the signer has polled this version N times" instead of sleeping; an IXFR query writes
+"ixfr:" and the name. The process exits by
 itself after --lifetime seconds; the test stops it by PID before that.
 """
 
@@ -69,6 +79,11 @@ def to_rrset(record):
     return dns.rrset.from_text(owner, int(ttl), "IN", rtype, text)
 
 
+def soa_rrset(scenario):
+    owner, ttl, _, text = scenario["records"][0]
+    return to_rrset((owner, ttl, "SOA", scenario.get("soa") or text))
+
+
 class Primary:
     def __init__(self, args):
         self.args = args
@@ -94,10 +109,13 @@ class Primary:
                 if qtype == dns.rdatatype.SOA:
                     response = dns.message.make_response(query)
                     response.flags |= dns.flags.AA
-                    response.answer.append(to_rrset(scenario["records"][0]))
+                    response.answer.append(soa_rrset(scenario))
                     send_frame(conn, response.to_wire())
                 elif qtype == dns.rdatatype.AXFR:
                     self.transfer(conn, query, scenario)
+                elif qtype == dns.rdatatype.IXFR and scenario.get("ixfr"):
+                    if not self.incremental(conn, query, scenario):
+                        return
                 else:
                     response = dns.message.make_response(query)
                     response.set_rcode(dns.rcode.NOTIMP)
@@ -118,12 +136,42 @@ class Primary:
                 response = dns.message.make_response(query)
                 if query.question and query.question[0].rdtype == dns.rdatatype.SOA:
                     response.flags |= dns.flags.AA
-                    response.answer.append(to_rrset(self.scenario()["records"][0]))
+                    response.answer.append(soa_rrset(self.scenario()))
                 else:
                     response.set_rcode(dns.rcode.REFUSED)
                 sock.sendto(response.to_wire(), peer)
             except (OSError, ValueError, KeyError, dns.exception.DNSException) as error:
                 print(f"scripted_primary: UDP query ignored: {error}", file=sys.stderr, flush=True)
+
+    def incremental(self, conn, query, scenario):
+        """Sends the scenario's IXFR answer; False when the connection was cut on purpose."""
+        script = scenario["ixfr"]
+        if self.args.served_file:
+            with self.served_lock, open(self.args.served_file, "a") as out:
+                out.write("ixfr:" + scenario.get("name", "?") + "\n")
+        if script.get("rcode"):
+            response = dns.message.make_response(query)
+            response.set_rcode(dns.rcode.from_text(script["rcode"]))
+            send_frame(conn, response.to_wire())
+            return True
+        stream = [to_rrset(record) for record in script["stream"]]
+        cut = script.get("cutAfter")
+        if cut is not None:
+            stream = stream[:int(cut)]
+        per = int(script.get("perMessage", 100))
+        for index in range(0, len(stream), per):
+            response = dns.message.make_response(query)
+            response.flags |= dns.flags.AA
+            response.authority = []
+            if index > 0:
+                response.question = []
+            response.answer = stream[index:index + per]
+            send_frame(conn, response.to_wire())
+        print(f"scripted_primary: IXFR {scenario.get('name', '?')} ({len(stream)} records)", file=sys.stderr, flush=True)
+        if cut is not None:
+            conn.close()
+            return False
+        return True
 
     def transfer(self, conn, query, scenario):
         # Counted when asked, before any byte goes out: a client that hangs up on a broken stream

@@ -39,6 +39,9 @@ public struct AXFRWriter: Sendable {
     private let trailerReserve: Int
     private let soa: ResourceRecord
     private var source: Source
+    /// An AXFR body leaves the apex SOA to the two ends; an IXFR body carries an SOA before each
+    /// list of deletions and additions (RFC 1995 §4).
+    private let bodyHasSOAs: Bool
     /// The RRsets being written (one owner's from a snapshot, the whole zone from a `Zone`), apex SOA
     /// left out; `batchIndex` and `rdataIndex` point at the next record while `phase` is `.body`.
     private var batch: [RRset] = []
@@ -69,8 +72,18 @@ public struct AXFRWriter: Sendable {
                       request: request, messageSize: messageSize, trailerReserve: trailerReserve)
     }
 
+    /// An incremental response (RFC 1995 §4): the served SOA, then the step's old SOA, deletions, new
+    /// SOA and additions, then the served SOA again; split into messages like an AXFR.
+    public init(ixfr delta: JournalDelta, request: Message, messageSize: Int = AXFRWriter.defaultMessageSize,
+                trailerReserve: Int = 0) throws(Failure) {
+        try self.init(origin: delta.newSOA.name, soa: delta.newSOA,
+                      source: .rrsets([delta.oldSOA] + delta.deleted + [delta.newSOA] + delta.added),
+                      request: request, messageSize: messageSize, trailerReserve: trailerReserve, bodyHasSOAs: true)
+    }
+
     private init(origin: DomainName, soa soaSet: RRset?, source: Source, request: Message, messageSize: Int,
-                 trailerReserve: Int) throws(Failure) {
+                 trailerReserve: Int, bodyHasSOAs: Bool = false) throws(Failure) {
+        self.bodyHasSOAs = bodyHasSOAs
         guard let soaSet, let soaData = soaSet.rdatas.first else { throw .noSOA(zone: origin) }
         self.zone = origin
         self.id = request.id
@@ -147,7 +160,7 @@ public struct AXFRWriter: Sendable {
                 phase = .closingSOA
                 return
             }
-            batch = next.filter { !($0.type == .SOA && $0.name == zone) }
+            batch = bodyHasSOAs ? next : next.filter { !($0.type == .SOA && $0.name == zone) }
             batchIndex = 0
         }
     }

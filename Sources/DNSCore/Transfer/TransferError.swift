@@ -1,4 +1,4 @@
-/// Why an incoming zone transfer (SOA query + AXFR, RFC 5936) failed. Every case carries what a person
+/// Why an incoming zone transfer (SOA query + AXFR, RFC 5936; or IXFR, RFC 1995) failed. Every case carries what a person
 /// needs to find the fault: which query or message, the values seen and the limit crossed.
 ///
 /// A transfer that fails returns no records at all: callers keep serving what they had.
@@ -7,11 +7,14 @@ public enum TransferError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Stage: Hashable, Sendable, CustomStringConvertible {
         case soaQuery
         case transfer(message: Int)
+        /// The n-th IXFR response message (from 1).
+        case incremental(message: Int)
 
         public var description: String {
             switch self {
             case .soaQuery: "the SOA query"
             case let .transfer(message): "AXFR message \(message)"
+            case let .incremental(message): "IXFR message \(message)"
             }
         }
     }
@@ -73,6 +76,21 @@ public enum TransferError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A record of another class than the zone's.
     case wrongClass(name: DomainName, type: RecordType, found: DNSClass, expected: DNSClass, stage: Stage)
 
+    // MARK: Incremental transfer (RFC 1995)
+
+    /// The first sequence deletes from another version than the one we hold and asked from.
+    case ixfrWrongStart(ours: SerialNumber, found: SerialNumber)
+    /// A sequence does not start at the serial where the previous one ended.
+    case ixfrChainGap(sequence: Int, expected: SerialNumber, found: SerialNumber)
+    /// A sequence goes from a serial to one not above it (RFC 1982).
+    case ixfrSerialNotRising(sequence: Int, from: SerialNumber, to: SerialNumber)
+    /// A sequence goes past the serial the response announced first.
+    case ixfrPastEnd(sequence: Int, announced: SerialNumber, reached: SerialNumber)
+    /// A sequence deletes a record the zone does not hold at that point.
+    case ixfrDeletesMissing(sequence: Int, record: String)
+    /// A sequence adds a record the zone already holds at that point.
+    case ixfrAddsDuplicate(sequence: Int, record: String)
+
     // MARK: Limits
 
     case tooManyBytes(limit: Int, received: Int)
@@ -116,10 +134,31 @@ public enum TransferError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .outOfZone(zone, name, type, stage): "\(stage) holds \(name) \(type), outside the zone \(zone)"
         case let .wrongClass(name, type, found, expected, stage):
             "\(stage) holds \(name) \(type) of class \(found), the zone is \(expected)"
+        case let .ixfrWrongStart(ours, found):
+            "the IXFR starts from serial \(found), but we hold serial \(ours)"
+        case let .ixfrChainGap(sequence, expected, found):
+            "IXFR sequence \(sequence) starts at serial \(found), but the previous one ended at \(expected)"
+        case let .ixfrSerialNotRising(sequence, from, to):
+            "IXFR sequence \(sequence) goes from serial \(from) to \(to), which is not higher"
+        case let .ixfrPastEnd(sequence, announced, reached):
+            "IXFR sequence \(sequence) reaches serial \(reached), past the announced serial \(announced)"
+        case let .ixfrDeletesMissing(sequence, record):
+            "IXFR sequence \(sequence) deletes a record we do not hold: \(record)"
+        case let .ixfrAddsDuplicate(sequence, record):
+            "IXFR sequence \(sequence) adds a record we already hold: \(record)"
         case let .tooManyBytes(limit, received): "the transfer reached \(received) bytes, over the limit of \(limit)"
         case let .tooManyRecords(limit): "the transfer holds more than \(limit) records"
         case let .rrsetTooLarge(name, type, limit): "the RRset \(name) \(type) holds more than \(limit) records"
         case let .tooManyMessages(limit): "the transfer takes more than \(limit) messages"
         }
+    }
+}
+
+extension TransferError {
+    /// The primary answered the IXFR query with NOTIMP, REFUSED or FORMERR: it does not do IXFR (for
+    /// this zone), and AXFR is the way to the zone. Any other failure is a failure.
+    public var meansNoIXFR: Bool {
+        guard case .serverError(.incremental(message: 1), let rcode) = self else { return false }
+        return rcode == .NOTIMP || rcode == .REFUSED || rcode == .FORMERR
     }
 }

@@ -29,18 +29,22 @@ public enum ZoneNodeCodec {
         var writer = WireWriter(compress: false, capacity: 16 + rrsets.count * 64)
         writer.write(formatVersion)
         writer.write(UInt32(rrsets.count))
-        for rrset in rrsets {
-            writer.write(rrset.type.rawValue)
-            writer.write(rrset.dnsClass.rawValue)
-            writer.write(rrset.ttl)
-            writer.write(UInt32(rrset.count))
-            for rdata in rrset.rdatas {
-                let bytes = rdata.wireBytes(canonical: false)
-                writer.write(UInt32(bytes.count))
-                writer.write(bytes: bytes)
-            }
-        }
+        for rrset in rrsets { writeSet(rrset, to: &writer) }
         return writer.bytes
+    }
+
+    /// One RRset without its owner: type, class, TTL, record count, then each RDATA with its length
+    /// (the journal's codec writes its RRsets the same way, after their owner).
+    static func writeSet(_ rrset: RRset, to writer: inout WireWriter) {
+        writer.write(rrset.type.rawValue)
+        writer.write(rrset.dnsClass.rawValue)
+        writer.write(rrset.ttl)
+        writer.write(UInt32(rrset.count))
+        for rdata in rrset.rdatas {
+            let bytes = rdata.wireBytes(canonical: false)
+            writer.write(UInt32(bytes.count))
+            writer.write(bytes: bytes)
+        }
     }
 
     /// The owner name a row key holds: an uncompressed wire name using every byte of the key.

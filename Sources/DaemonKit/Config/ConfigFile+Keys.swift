@@ -5,12 +5,13 @@ extension ConfigFile {
     package static let primaryKeys: Set<String> = [
         "database", "listen", "resolver", "refresh", "retry", "threads", "allow-transfer", "log-format", "metrics-listen",
         "notification-history-days", "api-listen", "api-tls-certificate", "api-tls-key",
-        "alias-require-authentic", "alias-concurrency",
+        "alias-require-authentic", "alias-concurrency", "journal-max-versions", "journal-max-bytes",
     ]
 
     /// `dns-signer serve --config`, top level.
     package static let signerKeys: Set<String> = [
         "database", "listen", "threads", "metrics-listen", "log-format", "notification-history-days", "parent-resolver",
+        "journal-max-versions", "journal-max-bytes",
     ]
 
     /// Keys every notification channel takes: which events (`min-severity`, `zones`) and how often

@@ -27,6 +27,18 @@ extension CountersignMetrics {
         package static let signingFailed = PollResult(rawValue: "signing-failed")
     }
 
+    /// How a transfer from the primary came (issue 14).
+    package enum TransferType: String, Sendable, CaseIterable {
+        /// The whole zone, asked for with AXFR.
+        case axfr
+        /// Only the changes, as IXFR sequences applied to the zone we hold.
+        case ixfr
+        /// Asked for with IXFR, answered with the whole zone (the primary's journal does not reach).
+        case ixfrFull = "ixfr-full"
+        /// Asked for with IXFR, answered "up to date" (the SOA alone).
+        case ixfrCurrent = "ixfr-current"
+    }
+
     /// Why a guard refused a transfer (issue 6, step 2).
     package struct RefusalReason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
         package var rawValue: String
@@ -38,6 +50,8 @@ extension CountersignMetrics {
         package init(_ refusal: TransferRefusal) { rawValue = refusal.guardName }
 
         package static let shrink = RefusalReason(rawValue: "shrink")
+        /// A broken IXFR (RFC 1995): a wrong serial chain, a deletion of a record we do not hold, TSIG, … .
+        package static let ixfr = RefusalReason(rawValue: "ixfr")
         /// Signing or verification failed: nothing was published.
         package static let verificationFailed = RefusalReason(rawValue: "verification-failed")
     }

@@ -20,6 +20,7 @@ package enum CountersignMetrics {
         package static let lastPoll = "countersign_zone_last_poll_timestamp_seconds"
         package static let polls = "countersign_polls_total"
         package static let refusals = "countersign_transfer_refusals_total"
+        package static let transfers = "countersign_transfers_total"
         package static let signings = "countersign_signings_total"
         package static let earliestSignatureExpiry = "countersign_zone_earliest_signature_expiry_timestamp_seconds"
         package static let zoneExpired = "countersign_zone_expired"
@@ -59,6 +60,11 @@ package enum CountersignMetrics {
     /// A guard refused a transfer; what we serve did not change.
     package static func transferRefused(zone: String, reason: RefusalReason) {
         Counter(label: Name.refusals, dimensions: [("zone", zone), ("reason", reason.rawValue)]).increment()
+    }
+
+    /// A transfer from the primary arrived whole (before the guards), by how it came.
+    package static func transferReceived(zone: String, type: TransferType) {
+        Counter(label: Name.transfers, dimensions: [("zone", zone), ("type", type.rawValue)]).increment()
     }
 
     /// A new signed version was published.

@@ -12,6 +12,9 @@ package struct OperatorEvent: Sendable, Equatable, Codable {
         case transferRefused = "transfer.refused"
         case transferFailing = "transfer.failing"
         case transferRecovered = "transfer.recovered"
+        /// The periodic AXFR content check found other content than IXFR had built at the same serial;
+        /// the AXFR's content was taken.
+        case transferIXFRMismatch = "transfer.ixfr-mismatch"
         /// An operator ran `dns-signer zone accept-next`: who, when, and the refusal they had looked at.
         case transferAcceptNext = "transfer.accept-next"
         /// A new version waits for an operator's `dns-signer zone approve|reject` (review before publishing).

@@ -105,6 +105,11 @@ enum Migrations {
                 """)
         }
         Outbox.registerMigrations(&migrator)
+        migrator.registerMigration("v4-journal") { db in
+            // IXFR out (issue 14): the expanded zone's history as served, one row per published version
+            // (the step from the version before, `JournalDeltaCodec`); see `ZoneJournalTable`.
+            try db.execute(sql: ZoneJournalTable.schemaV1)
+        }
         return migrator
     }
 }

@@ -133,27 +133,39 @@ actor SignerDaemon {
                                               pollTimes: pollTimes, now: now)))
         }
         // New zones start (stored version served, first poll and signing) a few at a time, so the first
-        // signing of thousands of zones uses every core and overlaps their transfers and commits.
+        // signing of thousands of zones uses every core and overlaps their transfers and commits. Each
+        // zone's loop begins as soon as its start is done: were the loops started only after the last
+        // zone, every zone's next poll would have passed by then and ten thousand polls would go out at
+        // once (a storm of SOA queries, timeouts, then transfers).
         let width = max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)
-        await withTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: (SignerZoneConfig, ZoneWorker, Task<Void, Never>).self) { group in
             for (index, entry) in fresh.enumerated() {
-                if index >= width { await group.next() }
-                group.addTask { await entry.worker.start() }
-            }
-        }
-        for (config, worker) in fresh {
-            // Each zone sleeps until its own next deadline (or a wake-up): a signer with nothing to do
-            // does nothing, however many zones it holds.
-            let loop = Task {
-                while !Task.isCancelled {
-                    await worker.tick()
-                    await worker.wakeup.wait(seconds: await worker.secondsToNextDeadline())
+                if index >= width, let done = await group.next() { register(done) }
+                group.addTask {
+                    await entry.worker.start()
+                    // Each zone sleeps until its own next deadline (or a wake-up): a signer with nothing to
+                    // do does nothing, however many zones it holds.
+                    let worker = entry.worker
+                    let loop = Task {
+                        while !Task.isCancelled {
+                            await worker.tick()
+                            await worker.wakeup.wait(seconds: await worker.secondsToNextDeadline())
+                        }
+                    }
+                    return (entry.config, worker, loop)
                 }
             }
-            workers[config.origin] = (worker, loop)
-            logger.info("zone added", metadata: ["zone": "\(config.origin.text)", "primaries": "\(config.primaries.map(\.description).joined(separator: ", "))"])
+            for await done in group { register(done) }
         }
         handler.replace(with: try router())
+    }
+
+    private func register(_ started: (config: SignerZoneConfig, worker: ZoneWorker, loop: Task<Void, Never>)) {
+        workers[started.config.origin] = (started.worker, started.loop)
+        logger.info("zone added", metadata: [
+            "zone": "\(started.config.origin.text)",
+            "primaries": "\(started.config.primaries.map(\.description).joined(separator: ", "))",
+        ])
     }
 
     /// Queries, transfers to downstream secondaries (per-zone ACLs, loopback by default), NOTIFY from
@@ -161,7 +173,8 @@ actor SignerDaemon {
     private func router() throws -> DNSRequestRouter {
         var zoneACLs = try store.downstreamACLs()
         for origin in staticZones where zoneACLs[origin] == nil { zoneACLs[origin] = staticACL }
-        let transfers = ZoneTransferResponder(zones: served, acl: .loopbackOnly, zoneACLs: zoneACLs, logger: logger)
+        let transfers = ZoneTransferResponder(zones: served, journal: SignerJournalSource(store: store), acl: .loopbackOnly,
+                                              zoneACLs: zoneACLs, logger: logger)
         return DNSRequestRouter(served: served, transfers: transfers, notifies: receiver,
                                 tsig: TSIGVerifier(keys: try store.tsigKeys().compactMap { try store.tsigKey(named: $0.name) }), logger: logger)
     }

@@ -15,7 +15,7 @@ actor ZoneWorker {
     private(set) var config: SignerZoneConfig
     let store: SignerStore
     private let served: ServedZones
-    private let transfers: AXFRClient
+    let transfers: AXFRClient
     private let downstream: DownstreamNotifier
     let logger: Logger
     let now: @Sendable () -> Int64
@@ -58,6 +58,14 @@ actor ZoneWorker {
     var lastContentCheck: Int64?
     /// The poll mode `auto` settled on.
     var detectedMode: SignerZoneConfig.PollMode?
+    /// The primary answered IXFR with NOTIMP/REFUSED/FORMERR: AXFR only until then.
+    var ixfrRetryAt: Int64?
+    /// The last broken IXFR's error, refused and alerted once (`refuses(broken:from:)`).
+    var lastBrokenIXFR: String?
+    /// The unsigned copy we serve was built by IXFR since the last AXFR (the next content check proves it).
+    var builtByIXFR = false
+    /// Events the running poll reports besides the cycle's alerts (committed with its result).
+    var pollEvents: [OperatorEvent] = []
     /// The review step before publishing and what the worker keeps for it (ZoneWorker+Review.swift).
     var reviewing: ReviewWork
     /// Cuts the loop's sleep short when something arrives before the next deadline.
@@ -187,6 +195,11 @@ actor ZoneWorker {
             detectedMode = nil
         }
         if new.pollMode != old.pollMode { detectedMode = nil }
+        // Other primaries or IXFR settings: what we learnt about the old primaries' IXFR no longer holds.
+        if new.primaries != old.primaries || new.transferMode != old.transferMode || new.contentCheckSeconds != old.contentCheckSeconds {
+            ixfrRetryAt = nil
+            lastBrokenIXFR = nil
+        }
         updateReview(new)
         // A changed key policy may start a rollover; an operator's key request raised the version too.
         keysAsked = true
@@ -295,31 +308,59 @@ actor ZoneWorker {
         }
         transferAsked = false
         let transfer: Zone
-        let contentHash: [UInt8]
-        let records: [ResourceRecord]
+        var contentHash: [UInt8] = []
+        var records: [ResourceRecord]?
         var knownDiff: ZoneDiff?
+        var via = "AXFR"
         do {
-            let result = try await fetch()
-            lastContentCheck = now()
-            contentHash = result.contentHash
-            // The same bytes as the version we serve: nothing to build, compare or sign.
-            if let facts = publishedFacts, contentHash == state.unsignedHash {
+            switch try await transferForPoll(fetchFull: fetch) {
+            case .upToDate(let serial):
+                guard let facts = publishedFacts else { return finishPoll(.failed(reason: "nothing published yet"), change: nil) }
                 state.lastSuccessAt = now()
-                state.lastPollResult = "unchanged (serial \(result.serial), same content hash)"
+                state.lastPollResult = "unchanged (IXFR: serial \(serial) is current)"
                 logger.info("poll finished", metadata: meta([
-                    "result": "\(state.lastPollResult!)", "total_s": "\(Self.seconds(clock.now - began))",
+                    "result": "\(state.lastPollResult!)", "transfer": "ixfr", "total_s": "\(Self.seconds(clock.now - began))",
                 ]))
                 return finishPoll(.unchanged(facts), change: nil)
-            }
-            // Content waiting for the operator or rejected by review: nothing to sign or review again.
-            if let held = heldPoll(contentHash) { return held }
-            records = result.records
-            ensureCurrent()
-            if let current, let last = lastRecords, let updated = current.unsigned.updated(from: last, to: records) {
-                transfer = updated.zone
-                knownDiff = ZoneDiff(from: current.unsigned, to: updated.zone, at: updated.changedNames)
-            } else {
-                transfer = result.makeZone()
+            case .broken(let error):
+                // Refused whole; AXFR takes over from the next poll (`refuses(broken:from:)`).
+                state.refusals += 1
+                state.lastRefusal = "ixfr: \(error)"
+                state.lastPollResult = "refused (ixfr): \(error)"
+                logger.warning("IXFR refused; serving the current version, AXFR from the next poll", metadata: meta([
+                    "guard": "ixfr", "reason": "\(error)",
+                ]))
+                return finishPoll(.refused(guardName: "ixfr", reason: "\(error)"), change: nil)
+            case let .incremental(zone, diff, result):
+                via = "IXFR, \(result.sequences.count) sequences, \(result.changeCount) records"
+                transfer = zone
+                knownDiff = diff
+            case let .full(result, type):
+                if type == .axfr { CountersignMetrics.transferReceived(zone: origin.text, type: .axfr) }
+                via = type == .axfr ? "AXFR" : "IXFR answered with the whole zone"
+                lastContentCheck = now()
+                contentHash = result.contentHash
+                // The same bytes as the version we serve: nothing to build, compare or sign.
+                if let facts = publishedFacts, contentHash == state.unsignedHash {
+                    state.lastSuccessAt = now()
+                    state.lastPollResult = "unchanged (serial \(result.serial), same content hash)"
+                    logger.info("poll finished", metadata: meta([
+                        "result": "\(state.lastPollResult!)", "total_s": "\(Self.seconds(clock.now - began))",
+                    ]))
+                    return finishPoll(.unchanged(facts), change: nil)
+                }
+                // Content waiting for the operator or rejected by review: nothing to sign or review again.
+                if let held = heldPoll(contentHash) { return held }
+                records = result.records
+                ensureCurrent()
+                if let current, let last = lastRecords, let updated = current.unsigned.updated(from: last, to: result.records) {
+                    transfer = updated.zone
+                    knownDiff = ZoneDiff(from: current.unsigned, to: updated.zone, at: updated.changedNames)
+                } else {
+                    transfer = result.makeZone()
+                }
+                if let current, let event = contentCheckEvent(axfr: transfer, current: current) { pollEvents.append(event) }
+                builtByIXFR = false
             }
         } catch {
             let reason = "\(error)"
@@ -349,16 +390,18 @@ actor ZoneWorker {
         defer {
             logger.info("poll finished", metadata: meta([
                 "result": "\(state.lastPollResult ?? "-")",
-                "transfer_s": "\(Self.seconds(transferred - began))", "sign_s": "\(Self.seconds(processed - transferred))",
+                "transfer": "\(records == nil ? "ixfr" : "axfr")", "transfer_s": "\(Self.seconds(transferred - began))", "sign_s": "\(Self.seconds(processed - transferred))",
                 "commit_s": "\(Self.seconds(clock.now - processed))", "total_s": "\(Self.seconds(clock.now - began))",
             ]))
         }
         switch outcome {
         case .unchanged:
             state.lastSuccessAt = unixNow
-            state.unsignedHash = contentHash
-            lastRecords = records
-            state.lastPollResult = "unchanged (serial \(transfer.serial.map { "\($0)" } ?? "-"))"
+            if let records {
+                state.unsignedHash = contentHash
+                lastRecords = records
+            }
+            state.lastPollResult = "unchanged (\(via), serial \(transfer.serial.map { "\($0)" } ?? "-"))"
             guard let facts = publishedFacts else { return finishPoll(.failed(reason: "nothing published yet"), change: nil) }
             return finishPoll(.unchanged(facts), change: nil)
         case .refused(let refusal):
@@ -373,15 +416,17 @@ actor ZoneWorker {
             return finishPoll(.signingFailed(reason: reason), change: nil)
         case .changed(let change):
             if let held = await reviewed(change, contentHash: contentHash) { return held }
-            state.unsignedHash = contentHash
+            // An IXFR-built copy has no AXFR hash: the next content check compares it in full.
+            state.unsignedHash = records == nil ? nil : contentHash
             state.lastSuccessAt = unixNow
             state.lastChangeAt = unixNow
             state.lastChangeSummary = change.summary.sentence
-            state.lastPollResult = "changed: \(change.summary.sentence)"
+            state.lastPollResult = "changed (\(via)): \(change.summary.sentence)"
             committed = false
             let actions = finishPoll(.published(published(change.signed, unsigned: change.unsigned)), change: change)
             if committed {
                 lastRecords = records
+                if records == nil { builtByIXFR = true }
                 if fullSigning { needsFullResign = false }
                 reviewPublished()
             }
@@ -394,10 +439,11 @@ actor ZoneWorker {
         let previousSerial = state.signedSerial.map { SerialNumber($0) }
         Self.count(outcome, zone: origin.text, at: now())
         let actions = machine.event(.pollFinished(now: now(), outcome))
-        var events = actions.compactMap { action -> OperatorEvent? in
+        var events = pollEvents + actions.compactMap { action -> OperatorEvent? in
             if case .alert(let alert) = action { return event(for: alert) }
             return nil
         }
+        pollEvents = []
         state.consecutiveFailures = machine.failures
         state.expired = machine.isExpired
         var followUps: [ZoneCycle.Action] = []
@@ -553,11 +599,8 @@ actor ZoneWorker {
     }
 
     /// Tries each primary in turn; the first complete transfer wins.
-    private func fetch() async throws -> TransferResult {
-        let key = try config.tsigKeyName.flatMap { try store.tsigKey(named: $0) }
-        if config.tsigKeyName != nil && key == nil {
-            throw SignerError.unknownTSIGKey(config.tsigKeyName!)
-        }
+    func fetch() async throws -> TransferResult {
+        let key = try transferKey()
         var errors: [String] = []
         for primary in config.primaries {
             do {

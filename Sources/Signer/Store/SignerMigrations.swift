@@ -110,6 +110,8 @@ enum SignerMigrations {
         registerKeysMigration(&migrator)
         registerGuardsMigration(&migrator)
         registerReviewMigration(&migrator)
+        registerJournalMigration(&migrator)
+        registerIXFRMigration(&migrator)
         return migrator
     }
 }

@@ -122,11 +122,12 @@ extension SignerStore {
         try db.execute(
             sql: """
                 UPDATE zones SET zsk_lifetime = ?, ksk_lifetime = ?, propagation_delay = ?, parent_ds_ttl = ?,
-                    parent_servers = ?, ds_check_interval = ?, unsigned = ?, poll_mode = ?, content_check = ? WHERE id = ?
+                    parent_servers = ?, ds_check_interval = ?, unsigned = ?, poll_mode = ?, content_check = ?,
+                    transfer_mode = ? WHERE id = ?
                 """,
             arguments: [config.zskLifetime, config.kskLifetime, config.propagationDelay, config.parentDSTTL,
                         config.parentServers.map(\.description).joined(separator: " "), config.dsCheckInterval,
-                        config.unsigned, config.pollMode.rawValue, config.contentCheckSeconds, zoneID])
+                        config.unsigned, config.pollMode.rawValue, config.contentCheckSeconds, config.transferMode.rawValue, zoneID])
     }
 
     static func readKeySettings(_ row: Row, into config: inout SignerZoneConfig) throws {
@@ -141,6 +142,10 @@ extension SignerStore {
             throw SignerStoreError(.corrupt, zone: config.origin.text, field: "poll mode", reason: "unknown in the store")
         }
         config.pollMode = mode
+        guard let transfer = SignerZoneConfig.TransferMode(rawValue: row["transfer_mode"]) else {
+            throw SignerStoreError(.corrupt, zone: config.origin.text, field: "transfer mode", reason: "unknown in the store")
+        }
+        config.transferMode = transfer
         config.parentServers = try addresses(row["parent_servers"], zone: config.origin.text, field: "parent server")
     }
 

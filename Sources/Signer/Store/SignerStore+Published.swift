@@ -15,7 +15,8 @@ extension SignerStore {
     // MARK: Publishing
 
     /// Stores a new version in one `BEGIN IMMEDIATE` transaction: the unsigned and signed copies, the
-    /// zone's state and the events reporting it; all of it or, on any error, none of it.
+    /// zone's state, the journal step leading to it (IXFR out) and the events reporting it; all of it
+    /// or, on any error, none of it. A nil `signedChanges` (a zone signed in full) empties the journal.
     ///
     /// A nil diff rewrites every row of that copy; a diff (from the stored copy to the new one) rewrites
     /// only the owner names it touches, each from the whole node in the given zone (deleted when the name
@@ -34,11 +35,15 @@ extension SignerStore {
         // Encoded before the write lock is taken, so the lock is held for the writes only.
         let unsignedRows = SignerStore.nodeRows(unsigned, changes: unsignedChanges)
         let signedRows = SignerStore.nodeRows(signed, changes: signedChanges)
+        let journal = JournalWrite(signedChanges: signedChanges, origin: origin)
         try writeImmediate { db in
             let id = try SignerStore.zoneID(db, origin)
             try SignerStore.write(unsignedRows, table: "unsigned_nodes", zoneID: id, db)
             try SignerStore.write(signedRows, table: "signed_nodes", zoneID: id, db)
             try SignerStore.writeState(state, zoneID: id, db)
+            // The step that leads to this version, in the same commit: a reader never sees a journal
+            // ahead of or behind the stored zone.
+            try SignerStore.writeJournal(journal, limits: journalLimits, zoneID: id, db)
             if let keyLifecycle {
                 try SignerStore.writeKeyLifecycle(keyLifecycle, consumed: consumedKeyRequests, zoneID: id, db)
             }

@@ -45,6 +45,7 @@ struct SignerZoneChanges: Sendable, Equatable {
     var unsigned: Bool?
     var pollMode: SignerZoneConfig.PollMode?
     var contentCheckSeconds: Int64?
+    var transferMode: SignerZoneConfig.TransferMode?
     var shrinkLimit: Double?
     var allowSerialDecrease: Bool?
     var signedSerialPolicy: SignerZoneConfig.SignedSerialPolicy?
@@ -85,6 +86,7 @@ struct SignerZoneChanges: Sendable, Equatable {
         if let unsigned { config.unsigned = unsigned }
         if let pollMode { config.pollMode = pollMode }
         if let contentCheckSeconds { config.contentCheckSeconds = contentCheckSeconds }
+        if let transferMode { config.transferMode = transferMode }
         if let shrinkLimit { config.shrinkLimit = shrinkLimit }
         if let allowSerialDecrease { config.allowSerialDecrease = allowSerialDecrease }
         if let signedSerialPolicy { config.signedSerialPolicy = signedSerialPolicy }

@@ -20,8 +20,13 @@ final class SignerStore: Sendable {
     /// Where the CLI and the daemon look when no `--db` is given.
     static let defaultPath = "/var/lib/countersign/signer.db"
 
-    init(path: String) throws {
+    /// How much signed history the journal keeps per zone (the daemon's `--journal-max-versions` and
+    /// `--journal-max-bytes`); the CLI, which never publishes, keeps the default.
+    let journalLimits: JournalLimits
+
+    init(path: String, journalLimits: JournalLimits = .default) throws {
         self.path = path
+        self.journalLimits = journalLimits
         pool = try SQLiteDatabase.open(path: path, migrator: SignerMigrations.migrator)
     }
 

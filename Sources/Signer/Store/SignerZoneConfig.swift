@@ -69,6 +69,16 @@ struct SignerZoneConfig: Sendable, Equatable {
     var pollMode: PollMode = .auto
     /// In serial mode, a full transfer compared by content at least this often (seconds).
     var contentCheckSeconds: Int64 = 3600
+    /// How a changed zone is transferred (migration signer-v7-ixfr-in).
+    var transferMode: TransferMode = .ixfr
+
+    enum TransferMode: String, Sendable, Equatable, Codable, CaseIterable {
+        /// IXFR (RFC 1995) from the serial we hold, AXFR when the primary has no IXFR or sends the whole
+        /// zone; every content check is an AXFR.
+        case ixfr
+        /// Always the whole zone.
+        case axfr
+    }
 
     enum PollMode: String, Sendable, Equatable, Codable, CaseIterable {
         /// Serial polling, unless the primary says it is PowerDNS (whose ALIAS expansion changes the
