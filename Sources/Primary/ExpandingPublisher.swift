@@ -12,8 +12,11 @@ import Logging
 ///   NOTIFY targets) and the TSIG keys;
 /// - it starts lookups for the ALIAS targets that are due: never looked up, within the refresh margin of
 ///   their TTL, older than `refresh` seconds (an upper bound for long TTLs), or failing (retried every
-///   `retryAfter` seconds). Lookups run concurrently and land in an `AliasCache`; a cycle never waits for
-///   one, so an edit is served within a second even while a target times out;
+///   `retryAfter` seconds). They go into an `AliasLookupQueue` that runs `concurrency` of them at once and
+///   starts the next one as soon as one ends, not at the next cycle; answers land in an `AliasCache`. A
+///   cycle never waits for a lookup, so an edit is served within a second even while a target times out;
+///   and when the last running lookup ends the zones are evaluated at once, so a zone whose thousand
+///   targets just resolved is published then, not at the next cycle;
 /// - it re-expands a zone when it was edited or when what its lookups say changed (addresses moved, a
 ///   target failed or recovered, a kept answer got too old). A TTL-only difference does not count: a
 ///   recursive resolver counts TTLs down, and a serial per refresh would make every secondary transfer
@@ -41,8 +44,8 @@ actor ExpandingPublisher {
         var refresh: UInt64 = 30
         /// Seconds between lookups of a target that failed.
         var retryAfter: UInt64 = 5
-        /// Lookups running at once, at most.
-        var maxLookups = 32
+        /// Lookups running at once, at most (`--alias-concurrency`).
+        var concurrency = PrimaryServeSettings.defaultAliasConcurrency
         /// Transfer ACL of the zones without entries of their own (`--allow-transfer`).
         var defaultACL: TransferACL = .loopbackOnly
         /// Saved answers are rewritten when their addresses change or they are this much fresher.
@@ -78,6 +81,9 @@ actor ExpandingPublisher {
         var waitingLogged = false
         /// The answers as saved in the store.
         var saved: [AliasKey: AliasLastGood]
+
+        /// A lookup the zone needs has neither an answer nor a failure yet.
+        func waitsForLookups(_ table: AliasResolutionTable) -> Bool { needs.contains { table.results[$0] == nil } }
     }
 
     let store: PrimaryStore
@@ -89,7 +95,7 @@ actor ExpandingPublisher {
     let logger: Logger
 
     private var cache = AliasCache(refreshMargin: 5, minimumLifetime: 5)
-    private var inFlight: Set<AliasKey> = []
+    private var lookups: AliasLookupQueue
     var zones: [String: ZoneState] = [:]
     private var storedKeys: [TSIGKeyEntry]?
     var keys: [DomainName: TSIGKey] = [:]
@@ -108,6 +114,7 @@ actor ExpandingPublisher {
         self.notifier = notifier
         self.settings = settings
         self.logger = logger
+        lookups = AliasLookupQueue(limit: settings.concurrency)
     }
 
     /// Loads what the store kept from the last run: answers for `keep-last`, and each zone's state.
@@ -129,12 +136,18 @@ actor ExpandingPublisher {
     // MARK: The cycle
 
     func cycle(now date: Date = Date()) {
-        let now = UInt64(max(0, date.timeIntervalSince1970))
         syncWithStore()
-        startLookups(now: now)
+        startLookups(now: UInt64(max(0, date.timeIntervalSince1970)))
+        settle(now: date)
+    }
+
+    /// Evaluates every zone against the answers so far (publishing what changed), saves the answers and
+    /// updates the routing.
+    private func settle(now date: Date) {
+        let now = UInt64(max(0, date.timeIntervalSince1970))
         let table = cache.table(now: now, countDown: false)
         for name in zones.keys.sorted() { evaluate(name, table: table, now: now, date: date) }
-        saveAnswers()
+        saveAnswers(table)
         refreshCatalog(now: date)
         updateRouting()
     }
@@ -192,18 +205,21 @@ actor ExpandingPublisher {
         }
     }
 
-    /// Starts the lookups that are due and not running yet.
+    /// Queues the lookups that are due and not queued or running yet, and starts what fits.
     private func startLookups(now: UInt64) {
         let needed = zones.values.reduce(into: Set<AliasKey>()) { $0.formUnion($1.needs) }
         cache.retain(needed)
+        lookups.retain(needed)
         var due = Set(cache.needsRefresh(now: now, maxAge: settings.refresh, retryAfter: settings.retryAfter))
             .intersection(needed)
         for key in needed where cache.entries[key] == nil && cache.failures[key] == nil { due.insert(key) }
-        due.subtract(inFlight)
-        let room = max(0, settings.maxLookups - inFlight.count)
-        let ordered = due.sorted { ($0.target.text, $0.family.description) < ($1.target.text, $1.family.description) }
-        for key in ordered.prefix(room) {
-            inFlight.insert(key)
+        // Only what is not queued yet is sorted: while a thousand first lookups run, every pass finds
+        // them all due again.
+        run(lookups.enqueue(due.filter { !lookups.contains($0) }.sorted()))
+    }
+
+    private func run(_ keys: [AliasKey]) {
+        for key in keys {
             let resolver = self.resolver
             Task {
                 let lookup = await resolver.resolve(key.target, family: key.family)
@@ -213,8 +229,8 @@ actor ExpandingPublisher {
     }
 
     private func finished(_ key: AliasKey, _ lookup: AliasLookup) {
-        inFlight.remove(key)
-        let now = UInt64(max(0, Date().timeIntervalSince1970))
+        let date = Date()
+        let now = UInt64(max(0, date.timeIntervalSince1970))
         cache.record(lookup, for: key, now: now)
         // One lookup serves every zone whose ALIAS records point at the target: each of them counts it,
         // under its own policy (a failure one zone bridges with `keep-last` is a plain failure in another).
@@ -227,6 +243,9 @@ actor ExpandingPublisher {
             }
             CountersignMetrics.aliasResolved(zone: state.origin.lowercased().text, result: counted)
         }
+        run(lookups.finished(key))
+        // The last answer of a batch: publish now rather than at the next cycle.
+        if lookups.isIdle { settle(now: date) }
     }
 
     /// The lookup as a metrics label.
@@ -264,7 +283,7 @@ actor ExpandingPublisher {
         let policy = snapshot.policy
         // A target without an answer or a failure yet (a first lookup, or a refresh of an expired answer,
         // is running): wait for it rather than publish, for a second, a zone that fails or lacks it.
-        if state.needs.contains(where: { table.results[$0] == nil }) {
+        if state.waitsForLookups(table) {
             if state.published == nil && !state.waitingLogged {
                 state.waitingLogged = true
                 logger.info("waiting for ALIAS targets", metadata: ["zone": "\(name)", "reason": "first lookups running"])
@@ -457,9 +476,11 @@ actor ExpandingPublisher {
     // MARK: Saved answers and routing
 
     /// Saves, per zone, the answers its lookups last got, when they changed or are `saveInterval` fresher.
-    private func saveAnswers() {
+    /// Not while a zone still waits for first answers: each pass would rewrite its growing set of answers
+    /// (hundreds of rows per pass while a thousand targets resolve); it is saved once they are all in.
+    private func saveAnswers(_ table: AliasResolutionTable) {
         var batch: [String: [AliasKey: AliasLastGood]] = [:]
-        for (name, state) in zones {
+        for (name, state) in zones where !state.waitsForLookups(table) {
             var answers: [AliasKey: AliasLastGood] = [:]
             for key in state.needs {
                 guard let entry = cache.entries[key] else {

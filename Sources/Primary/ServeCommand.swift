@@ -50,6 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: "Any other answer fails like an unreachable target, under the zone's --alias-failure policy. Needs a validating resolver on a trusted path. Default: no."))
     var aliasRequireAuthentic: Bool?
 
+    @Option(name: .customLong("alias-concurrency"), help: ArgumentHelp(
+        "ALIAS lookups (one target, one address family) sent to the resolvers at once, at most: 1...1024. Default 64.",
+        discussion: "A finished lookup is replaced by the next at once, so a zone's targets take about lookups / N round trips."))
+    var aliasConcurrency: Int?
+
     @Option(help: "Event-loop threads answering queries. Default 2.")
     var threads: Int?
 
@@ -82,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
             listen: listen, resolver: resolver, refresh: refresh, retry: retry, threads: threads,
             allowTransfer: allowTransfer, logFormat: logFormat, metricsListen: metricsListen, apiListen: apiListen,
             apiTLSCertificate: apiTLSCertificate, apiTLSKey: apiTLSKey, aliasRequireAuthentic: aliasRequireAuthentic,
-            journalMaxVersions: journalMaxVersions, journalMaxBytes: journalMaxBytes))
+            aliasConcurrency: aliasConcurrency, journalMaxVersions: journalMaxVersions, journalMaxBytes: journalMaxBytes))
         _ = LogSetup.bootstrap(format: settings.logFormat == .json ? .json : .text)
         let registry = Telemetry.bootstrap()
         let logger = Logger(label: "countersign.primary")
@@ -95,6 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
         var publisherSettings = ExpandingPublisher.Settings()
         publisherSettings.refresh = UInt64(settings.refresh)
         publisherSettings.retryAfter = UInt64(settings.retry)
+        publisherSettings.concurrency = settings.aliasConcurrency
         publisherSettings.defaultACL = settings.transferACL
         publisherSettings.journalLimits = settings.journalLimits
         let zoneStore = try StoreOptions.openStore(path: settings.database, defaulted: store.databaseDefaulted(config: settings.config))
@@ -111,7 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("listening", metadata: [
             "listeners": "\(server.listeners.map(\.description).joined(separator: ", "))", "database": "\(settings.database)",
             "channels": "\(channels.map(\.name).joined(separator: ","))",
-            "alias-require-authentic": "\(settings.aliasRequireAuthentic)",
+            "alias-require-authentic": "\(settings.aliasRequireAuthentic)", "alias-concurrency": "\(settings.aliasConcurrency)",
         ])
         var operations: OperationsServer?
         if let address = settings.metricsListen {

@@ -74,6 +74,7 @@ struct ZoneCommand: ParsableCommand {
                 let expansion = try await ZoneExpansion.expand(
                     zone, policy: summary.aliasFailurePolicy.policy(keepLastMaxAge: summary.keepLastMaxAge),
                     resolver: UpstreamResolver(resolvers: settings.resolvers, requireAuthenticated: settings.aliasRequireAuthentic),
+                    concurrency: settings.aliasConcurrency,
                     lastGood: try db.aliasAnswers()[summary.name] ?? [:],
                     now: Date())
                 for problem in expansion.problems {

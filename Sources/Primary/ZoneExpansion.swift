@@ -6,14 +6,13 @@ import Foundation
 /// (both families), then DNSCore's `AliasExpander` under the zone's failure policy. Used by
 /// `zone export --expanded`; `serve` does the same through its publisher.
 enum ZoneExpansion {
-    /// Targets resolved at once, at most; a zone with a thousand ALIAS records then takes a few round trips.
-    static let concurrentLookups = 32
-
-    /// `lastGood`: the answers `serve` saved for the zone, used by the `keep-last` policy.
+    /// `lastGood`: the answers `serve` saved for the zone, used by the `keep-last` policy. `concurrency`:
+    /// lookups in flight at once, the config file's `alias-concurrency` as `serve` uses it.
     static func expand(
-        _ zone: Zone, policy: AliasFailurePolicy, resolver: UpstreamResolver, lastGood: [AliasKey: AliasLastGood] = [:], now: Date
+        _ zone: Zone, policy: AliasFailurePolicy, resolver: UpstreamResolver, concurrency: Int,
+        lastGood: [AliasKey: AliasLastGood] = [:], now: Date
     ) async throws -> AliasExpander.Expansion {
-        var table = await resolve(AliasExpander.targets(in: zone), with: resolver)
+        var table = await resolve(AliasExpander.keys(in: zone), concurrency: concurrency, with: resolver)
         table.lastGood = lastGood
         do {
             return try AliasExpander(policy: policy, now: UInt64(now.timeIntervalSince1970)).expand(zone, with: table)
@@ -22,19 +21,20 @@ enum ZoneExpansion {
         }
     }
 
-    static func resolve(_ targets: [DomainName], with resolver: UpstreamResolver) async -> AliasResolutionTable {
+    /// Every key looked up, `concurrency` at a time, each finished lookup replaced by the next at once.
+    static func resolve(_ keys: Set<AliasKey>, concurrency: Int, with resolver: UpstreamResolver) async -> AliasResolutionTable {
         var table = AliasResolutionTable()
-        await withTaskGroup(of: (DomainName, [AliasAddressFamily: AliasLookup]).self) { group in
-            var pending = targets[...]
-            for _ in 0..<concurrentLookups {
-                guard let target = pending.popFirst() else { break }
-                group.addTask { (target, await resolver.resolve(target)) }
-            }
-            while let (target, lookups) = await group.next() {
-                for (family, lookup) in lookups { table.results[AliasKey(target: target, family: family)] = lookup }
-                if let next = pending.popFirst() {
-                    group.addTask { (next, await resolver.resolve(next)) }
+        var queue = AliasLookupQueue(limit: concurrency)
+        let ordered = keys.sorted()
+        await withTaskGroup(of: (AliasKey, AliasLookup).self) { group in
+            var start = queue.enqueue(ordered)
+            while true {
+                for key in start {
+                    group.addTask { (key, await resolver.resolve(key.target, family: key.family)) }
                 }
+                guard let (key, lookup) = await group.next() else { break }
+                table.results[key] = lookup
+                start = queue.finished(key)
             }
         }
         return table

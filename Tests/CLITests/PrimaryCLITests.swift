@@ -364,6 +364,7 @@ struct PrimaryCLITests {
             allow-transfer 192.0.2.0/24 key xfr
             log-format json
             metrics-listen 127.0.0.1
+            alias-concurrency 16
             """, file: "p.conf")
         try config.validate(allowedKeys: ConfigFile.primaryKeys)
         let fromFile = try PrimaryServeSettings(flags: .init(), config: config, systemResolvers: { ["198.51.100.1"] })
@@ -374,6 +375,7 @@ struct PrimaryCLITests {
         #expect(fromFile.transferACL.description == "192.0.2.0/24 key xfr.")
         #expect(fromFile.logFormat == .json)
         #expect(fromFile.metricsListen == ListenAddress(host: "127.0.0.1", port: 9153))
+        #expect(fromFile.aliasConcurrency == 16)
 
         var flags = PrimaryServeSettings.Flags()
         flags.database = "/tmp/flag.db"
@@ -382,12 +384,14 @@ struct PrimaryCLITests {
         flags.threads = 3
         flags.allowTransfer = ["10.0.0.0/8"]
         flags.logFormat = .text
+        flags.aliasConcurrency = 200
         let overridden = try PrimaryServeSettings(flags: flags, config: config, systemResolvers: { [] })
         #expect(overridden.database == "/tmp/flag.db")
         #expect(overridden.listen == [ListenAddress(host: "127.0.0.1", port: 5301)], "a flag replaces the whole list")
         #expect(overridden.resolvers == [ListenAddress(host: "192.0.2.53", port: 53)], "the file still fills what no flag gave")
         #expect(overridden.refresh == 7 && overridden.threads == 3 && overridden.logFormat == .text)
         #expect(overridden.transferACL.description == "10.0.0.0/8")
+        #expect(overridden.aliasConcurrency == 200)
 
         let defaults = try PrimaryServeSettings(flags: .init(), config: .empty, environment: ["DNS_PRIMARY_DB": "/env.db"],
                                                 systemResolvers: { ["198.51.100.1", "fe80::1%eth0"] })
@@ -395,6 +399,7 @@ struct PrimaryCLITests {
         #expect(defaults.listen == [ListenAddress(host: "127.0.0.1", port: 53)])
         #expect(defaults.resolvers == [ListenAddress(host: "198.51.100.1", port: 53)])
         #expect(defaults.transferACL == .loopbackOnly && defaults.metricsListen == nil && defaults.logFormat == .text)
+        #expect(defaults.aliasConcurrency == PrimaryServeSettings.defaultAliasConcurrency)
 
         #expect(throws: ConfigError(file: "p.conf", line: 1, reason: "refresh: 0s is out of range (1...86400 seconds)")) {
             try PrimaryServeSettings(flags: .init(), config: ConfigFile.parse("refresh 0", file: "p.conf"), systemResolvers: { ["192.0.2.1"] })

@@ -79,11 +79,12 @@ final class PrimaryTestBed {
 
     func store() throws -> PrimaryStore { try PrimaryStore(path: db) }
 
-    func startPrimary(_ extra: [String] = []) throws {
+    /// `resolverPort`: where ALIAS targets are looked up, the NSD upstream unless given.
+    func startPrimary(_ extra: [String] = [], resolverPort: Int? = nil) throws {
         stopPrimary()
         runs += 1
         primary = try BackgroundProcess(Self.binary, [
-            "serve", "--db", db, "--listen", "127.0.0.1:\(port)", "--resolver", "127.0.0.1:\(upstreamPort)",
+            "serve", "--db", db, "--listen", "127.0.0.1:\(port)", "--resolver", "127.0.0.1:\(resolverPort ?? upstreamPort)",
             "--refresh", "1", "--retry", "1",
         ] + extra, log: directory.appendingPathComponent("primary\(runs).log"))
     }

@@ -77,7 +77,7 @@ public struct AliasCache: Sendable, Equatable {
             if let maxAge, now >= entry.resolvedAt + maxAge { due.insert(key) }
         }
         for (key, at) in failedAt where now >= at + retryAfter { due.insert(key) }
-        return due.sorted { ($0.target.text, $0.family.description) < ($1.target.text, $1.family.description) }
+        return due.sorted()
     }
 
     /// What the expander needs now: an answer still within its TTL wins (a failed refresh does not

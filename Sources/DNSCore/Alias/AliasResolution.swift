@@ -66,7 +66,7 @@ public enum AliasLookup: Sendable, Hashable {
 }
 
 /// Which target and family a lookup is for.
-public struct AliasKey: Sendable, Hashable, CustomStringConvertible {
+public struct AliasKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var target: DomainName
     public var family: AliasAddressFamily
 
@@ -76,6 +76,13 @@ public struct AliasKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(target.text)/\(family)" }
+
+    /// Canonical name order of the targets, then v4 before v6: lookups start in a stable order, so logs
+    /// and tests repeat. (No text is built: a thousand keys are sorted in every pass that starts lookups.)
+    public static func < (lhs: AliasKey, rhs: AliasKey) -> Bool {
+        let order = DomainName.canonicalCompare(lhs.target, rhs.target)
+        return order != 0 ? order < 0 : lhs.family == .v4 && rhs.family == .v6
+    }
 }
 
 /// A good answer kept for the `keep-last` policy, with the (Unix) second it was obtained.

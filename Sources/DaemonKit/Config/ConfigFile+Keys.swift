@@ -5,7 +5,7 @@ extension ConfigFile {
     package static let primaryKeys: Set<String> = [
         "database", "listen", "resolver", "refresh", "retry", "threads", "allow-transfer", "log-format", "metrics-listen",
         "notification-history-days", "api-listen", "api-tls-certificate", "api-tls-key",
-        "alias-require-authentic", "journal-max-versions", "journal-max-bytes",
+        "alias-require-authentic", "alias-concurrency", "journal-max-versions", "journal-max-bytes",
     ]
 
     /// `dns-signer serve --config`, top level.
