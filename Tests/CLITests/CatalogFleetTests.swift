@@ -32,20 +32,7 @@ struct CatalogFleetTests {
             let catalog = String(CatalogFleetTests.catalog.dropLast())
             switch kind {
             case .knot:
-                try """
-                    server:
-                        rundir: "\(dir)"
-                        listen: \(address)@\(port)
-                        udp-workers: 1
-                        tcp-workers: 1
-                        background-workers: 2
-                    control:
-                        listen: "\(dir)/knot.sock"
-                    log:
-                      - target: stderr
-                        any: info
-                    database:
-                        storage: "\(dir)"
+                try (SecondaryConfig.knotServer(directory: dir, address: address, port: port, backgroundWorkers: 2) + """
                     remote:
                       - id: signer
                         address: 127.0.0.1@\(signerPort)
@@ -70,7 +57,7 @@ struct CatalogFleetTests {
                         catalog-role: interpret
                         catalog-template: member
 
-                    """.write(toFile: config, atomically: true, encoding: .utf8)
+                    """).write(toFile: config, atomically: true, encoding: .utf8)
                 daemon = try BackgroundProcess("knotd", ["-c", config], log: URL(fileURLWithPath: base + "/fleet-knot.log"))
             case .bind:
                 try """

@@ -56,24 +56,32 @@ public enum SecondaryConfig {
             """
     }
 
+    /// The `server`, `control`, `log` and `database` sections every Knot the tests start shares: one
+    /// worker of each kind (they are small zones), logging to stderr, state in `directory`.
+    public static func knotServer(directory dir: String, address: String, port: Int, backgroundWorkers: Int = 1) -> String {
+        """
+        server:
+            rundir: "\(dir)"
+            listen: \(address)@\(port)
+            udp-workers: 1
+            tcp-workers: 1
+            background-workers: \(backgroundWorkers)
+        control:
+            listen: "\(dir)/knot.sock"
+        log:
+          - target: stderr
+            any: info
+        database:
+            storage: "\(dir)"
+
+        """
+    }
+
     public static func knot(_ setup: Setup) -> String {
         let dir = setup.directory
         let keySection = setup.key.map { "key:\n  - id: \($0.name)\n    algorithm: \($0.algorithm)\n    secret: \($0.secret)\n" } ?? ""
         let keyLine = setup.key.map { "\n    key: \($0.name)" } ?? ""
-        return """
-            server:
-                rundir: "\(dir)"
-                listen: \(setup.address)@\(setup.port)
-                udp-workers: 1
-                tcp-workers: 1
-                background-workers: 1
-            control:
-                listen: "\(dir)/knot.sock"
-            log:
-              - target: stderr
-                any: info
-            database:
-                storage: "\(dir)"
+        return knotServer(directory: dir, address: setup.address, port: setup.port) + """
             \(keySection)remote:
               - id: primary
                 address: 127.0.0.1@\(setup.primaryPort)
