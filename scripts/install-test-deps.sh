@@ -30,6 +30,8 @@ PACKAGES=(
 PYTHON_MODULES=("dns:dnspython")
 # The notification tests: a real SMTP server (aiosmtpd) with STARTTLS on a certificate made by openssl.
 PYTHON_MODULES+=("aiosmtpd:aiosmtpd")
+# The metrics tests: /metrics read back by the Prometheus project's own text-format parser.
+PYTHON_MODULES+=("prometheus_client:prometheus-client")
 PACKAGES+=(openssl python3-aiosmtpd curl sqlite3)
 # dns-primary's dynamic updates and HTTP API, driven by the real clients: certbot's RFC 2136 DNS-01
 # authenticator (its own code path, no ACME server) and octoDNS with its PowerDNS API provider.

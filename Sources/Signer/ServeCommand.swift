@@ -136,6 +136,7 @@ struct ServeCommand: AsyncParsableCommand {
             while !Task.isCancelled {
                 try? await Task.sleep(for: PollTimes.flushInterval)
                 await daemon.flushPollTimes()
+                FreedMemory.release()
             }
         }
         await SignalWait.untilTerminated()

@@ -120,15 +120,22 @@ struct SignerDaemonTests {
         #expect(TwoTierHarness.poll(30, { harness.askSigner(TwoTierHarness.zone, "SOA") }, until: Self.signedAnswer).ok, "\(harness.logs)")
         let serial = try #require(harness.signerSerial())
 
-        // The primary goes away; the signer restarts and must answer from its store at once.
+        // The primary goes away, and 40 more zones come whose primary never answers (a UDP socket and a
+        // TCP listener held here that read nothing: each first transfer hangs until its timeout). The
+        // signer restarts and must answer from its store at once: the listeners wait for no zone's poll.
         harness.stopPrimary()
         harness.stopSigner()
+        let silent = try LoopbackUDPSocket()
+        let hanging = try SilentTCPListener(port: silent.port)
+        let names = (0..<40).map { "silent\($0).example." }
+        try harness.signerCLI(["zone", "add"] + names + ["--primary", "127.0.0.1:\(silent.port)"])
         try harness.startSigner()
         let back = TwoTierHarness.poll(3, { harness.askSigner(TwoTierHarness.zone, "A") }, until: {
             Self.signedAnswer($0) && $0.contains("192.0.2.10")
         })
         #expect(back.ok, "not served from the store after a restart:\n\(back.output)\n\(harness.logs)")
         #expect(harness.signerSerial() == serial, "the same signed version")
+        withExtendedLifetime((silent, hanging)) {}
     }
 
     /// kill -9 at random moments while the primary keeps changing the zone: after each restart the signer

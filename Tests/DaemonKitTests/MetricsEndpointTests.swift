@@ -3,7 +3,6 @@ import DNSEdge
 import Foundation
 import Metrics
 import NIOCore
-import Prometheus
 import Testing
 
 /// `OperationsServer` over real HTTP on 127.0.0.1: curl as the client, as an operator or a Prometheus
@@ -25,9 +24,9 @@ struct MetricsEndpointTests {
     }
 
     static func withServer(idleTimeout: TimeAmount = .seconds(10),
-                           _ body: (Int, PrometheusCollectorRegistry, Switch) async throws -> Void) async throws {
-        let registry = PrometheusCollectorRegistry()
-        withMetricsFactory(PrometheusMetricsFactory(registry: registry)) {
+                           _ body: (Int, MetricsRegistry, Switch) async throws -> Void) async throws {
+        let registry = MetricsRegistry()
+        withMetricsFactory(registry) {
             CountersignMetrics.setSerial(zone: "example.com.", kind: .signed, value: 1_700_000_060)
             CountersignMetrics.pollFinished(zone: "example.com.", result: .unchanged, at: 1_700_000_000)
         }
@@ -68,6 +67,49 @@ struct MetricsEndpointTests {
                                                         "http://127.0.0.1:\(port)/metrics"], timeout: 15)
             #expect(headers.lowercased().contains("content-type: text/plain; version=0.0.4"), "\(headers)")
         }
+    }
+
+    /// The exposition read by the Prometheus project's own parser (prometheus_client, from PyPI), label
+    /// values that need escaping included: every series comes back with its labels and value.
+    @Test func theExpositionParsesWithPrometheusOwnParser() throws {
+        guard ExternalTool.require("python3") else { return }
+        let problem = (try? ExternalTool.execute("python3", ["-c", "import prometheus_client.parser"]))?.status != 0
+        if problem {
+            #expect(ExternalTool.allowMissing, "python3 cannot import prometheus_client (scripts/install-test-deps.sh installs it)")
+            return
+        }
+        let registry = MetricsRegistry()
+        let odd = "we\"ird\\zone\n."
+        withMetricsFactory(registry) {
+            CountersignMetrics.setSerial(zone: odd, kind: .signed, value: 4_294_967_295)
+            CountersignMetrics.pollFinished(zone: odd, result: .changed, at: 1_700_000_000)
+            CountersignMetrics.pollFinished(zone: "example.com.", result: .failed, at: 1_700_000_060)
+            CountersignMetrics.setNotificationQueueDepth(3)
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("exposition-\(UUID().uuidString).txt")
+        try registry.exposition().write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = """
+        import json, sys
+        from prometheus_client.parser import text_string_to_metric_families
+        out = []
+        for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+            for s in family.samples:
+                out.append([family.type, s.name, s.labels, s.value])
+        print(json.dumps(out))
+        """
+        let output = try ExternalTool.run("python3", ["-c", script, file.path], timeout: 30)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[Any]], "\(output)")
+        func sample(_ name: String, _ labels: [String: String]) -> (type: String, value: Double)? {
+            parsed.first { ($0[1] as? String) == name && ($0[2] as? [String: String]) == labels }
+                .map { ($0[0] as? String ?? "", ($0[3] as? NSNumber)?.doubleValue ?? .nan) }
+        }
+        #expect(sample("countersign_zone_serial", ["zone": odd, "kind": "signed"])?.value == 4_294_967_295, "\(output)")
+        #expect(sample("countersign_zone_serial", ["zone": odd, "kind": "signed"])?.type == "gauge")
+        #expect(sample("countersign_polls_total", ["zone": odd, "result": "changed"])?.value == 1, "\(output)")
+        #expect(sample("countersign_polls_total", ["zone": "example.com.", "result": "failed"])?.type == "counter")
+        #expect(sample("countersign_notification_queue_depth", [:])?.value == 3)
+        #expect(sample("countersign_zone_last_poll_timestamp_seconds", ["zone": "example.com."])?.value == 1_700_000_060)
     }
 
     @Test func healthzIs200WhenHealthyAnd503NamingEachProblem() async throws {

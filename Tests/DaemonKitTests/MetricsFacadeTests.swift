@@ -3,7 +3,6 @@ import DNSCore
 import DNSEdge
 import Foundation
 import Metrics
-import Prometheus
 import Testing
 
 /// The names, labels and values an operator's Prometheus sees, read back from the text exposition.
@@ -11,9 +10,9 @@ struct MetricsFacadeTests {
     /// Runs `body` with swift-metrics bound to a fresh registry (task-local, so parallel tests do not mix)
     /// and returns that registry's exposition as `series → value`.
     static func scrape(_ body: () throws -> Void) rethrows -> (samples: [String: Double], text: String) {
-        let registry = PrometheusCollectorRegistry()
-        try withMetricsFactory(PrometheusMetricsFactory(registry: registry)) { try body() }
-        let text = registry.emitToString()
+        let registry = MetricsRegistry()
+        try withMetricsFactory(registry) { try body() }
+        let text = registry.exposition()
         return (MetricsExposition.samples(text), text)
     }
 
@@ -111,8 +110,8 @@ struct MetricsFacadeTests {
     }
 
     @Test func aTransferCountsOnceWhenItsFirstMessageIsTaken() {
-        let registry = PrometheusCollectorRegistry()
-        let metrics = withMetricsFactory(PrometheusMetricsFactory(registry: registry)) { QueryMetrics() }
+        let registry = MetricsRegistry()
+        let metrics = withMetricsFactory(registry) { QueryMetrics() }
         let handler = CountingRequestHandler(FixedHandler {
             var left = 3
             return .stream(DNSResponseStream(next: {
@@ -126,12 +125,12 @@ struct MetricsFacadeTests {
             Issue.record("the stream was not passed through")
             return
         }
-        #expect(MetricsExposition.samples(registry.emitToString())[noerror] == 0, "nothing counted before a message is taken")
+        #expect(MetricsExposition.samples(registry.exposition())[noerror] == 0, "nothing counted before a message is taken")
         var messages = 0
         while stream.next() != nil { messages += 1 }
         stream.finish(completed: true)
         #expect(messages == 3, "every message of the transfer still flows")
-        #expect(MetricsExposition.samples(registry.emitToString())[noerror] == 1, "a transfer is one answer")
+        #expect(MetricsExposition.samples(registry.exposition())[noerror] == 1, "a transfer is one answer")
     }
 
     @Test func telemetryBootstrapsOnceAndTheGlobalFactoryFeedsItsRegistry() {
@@ -140,7 +139,7 @@ struct MetricsFacadeTests {
         #expect(first === second, "a second bootstrap returns the same registry instead of crashing")
         let zone = "telemetry-\(UUID().uuidString.lowercased()).example."
         CountersignMetrics.setSerial(zone: zone, kind: .unsigned, value: 42)
-        #expect(MetricsExposition.samples(first.emitToString())["countersign_zone_serial{zone=\"\(zone)\",kind=\"unsigned\"}"] == 42)
+        #expect(MetricsExposition.samples(first.exposition())["countersign_zone_serial{zone=\"\(zone)\",kind=\"unsigned\"}"] == 42)
     }
 }
 

@@ -7,7 +7,7 @@ import Metrics
 ///
 /// The daemons call these instead of creating swift-metrics objects themselves, so names, label keys and
 /// label values cannot drift between the primary and the signer. Each call goes through swift-metrics'
-/// current factory (the Prometheus one after `Telemetry.bootstrap()`, a task-local one in tests); the
+/// current factory (our `MetricsRegistry` after `Telemetry.bootstrap()`, a task-local one in tests); the
 /// registry keeps one time series per name and label set, so calling again updates the same series.
 /// These are for per-zone events (a few a minute); the per-query counter is `QueryMetrics`, created once.
 ///

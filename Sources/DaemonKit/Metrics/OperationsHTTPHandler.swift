@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
-import Prometheus
 
 /// Answers one operations connection's requests: `/metrics`, `/healthz`, 404 for the rest.
 ///
@@ -13,13 +12,13 @@ final class OperationsHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let registry: PrometheusCollectorRegistry
+    private let registry: MetricsRegistry
     private let health: @Sendable () async -> HealthReport
     private let limiter: RequestSizeLimiter
     private let logger: Logger
     private var head: HTTPRequestHead?
 
-    init(registry: PrometheusCollectorRegistry, health: @escaping @Sendable () async -> HealthReport,
+    init(registry: MetricsRegistry, health: @escaping @Sendable () async -> HealthReport,
          limiter: RequestSizeLimiter, logger: Logger) {
         self.registry = registry
         self.health = health
@@ -77,7 +76,7 @@ final class OperationsHTTPHandler: ChannelInboundHandler {
             return
         }
         if path == "/metrics" {
-            Self.write(.ok, registry.emitToString(), type: "text/plain; version=0.0.4; charset=utf-8",
+            Self.write(.ok, registry.exposition(), type: "text/plain; version=0.0.4; charset=utf-8",
                        version: version, keepAlive: keepAlive, omitBody: isHead, on: channel)
             return
         }

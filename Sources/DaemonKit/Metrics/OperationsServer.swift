@@ -4,7 +4,6 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Prometheus
 
 /// The operators' HTTP endpoint of a daemon: `GET /metrics` (Prometheus text exposition of `registry`)
 /// and `GET /healthz` (200 when `health` finds no problem, 503 listing each one). Anything else is 404.
@@ -14,7 +13,7 @@ import Prometheus
 /// idle connections closed after `idleTimeout`, at most `maxConnections` open at once.
 package final class OperationsServer: Sendable {
     package let listen: ListenAddress
-    private let registry: PrometheusCollectorRegistry
+    private let registry: MetricsRegistry
     private let health: @Sendable () async -> HealthReport
     private let limits: Limits
     private let logger: Logger
@@ -32,7 +31,7 @@ package final class OperationsServer: Sendable {
 
     /// - Parameters:
     ///   - group: an event loop group to share (the DNS server's); by default one thread of its own.
-    package init(listen: ListenAddress, registry: PrometheusCollectorRegistry,
+    package init(listen: ListenAddress, registry: MetricsRegistry,
                  health: @escaping @Sendable () async -> HealthReport, limits: Limits = Limits(),
                  group: (any EventLoopGroup)? = nil, logger: Logger = Logger(label: "countersign.operations")) {
         self.listen = listen

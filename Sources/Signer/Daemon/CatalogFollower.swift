@@ -55,8 +55,8 @@ actor CatalogFollower {
             let catalog: CatalogZone
             do {
                 catalog = try CatalogZone(parsing: Zone(records: received.records, origin: origin))
-            } catch let error as CatalogZoneError {
-                return refuse(error.description)
+            } catch {
+                return refuse(error.description)  // CatalogZoneError: parsing throws nothing else
             }
             let plan = try store.applyCatalog(followed, catalog: catalog, serial: received.soa.serial.rawValue)
             appliedHash = received.contentHash

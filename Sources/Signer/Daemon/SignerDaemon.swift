@@ -38,6 +38,8 @@ actor SignerDaemon {
     private let parentProbe: ParentDSProbe
     /// Unchanged polls' times, written together (`flushPollTimes`).
     private let pollTimes = PollTimes()
+    /// The first polls of zones loaded together, a few at a time (see `apply`).
+    private let firstPolls = ConcurrencyGate(width: max(4, 4 * ProcessInfo.processInfo.activeProcessorCount))
 
     init(store: SignerStore, served: ServedZones, logger: Logger, group: any EventLoopGroup,
          staticZones: Set<DomainName> = [], parentResolvers: [ListenAddress] = [],
@@ -69,7 +71,8 @@ actor SignerDaemon {
         handler = SwappableRequestHandler(DNSRequestRouter(served: served, logger: logger))
     }
 
-    /// Loads every stored zone and serves its last published version, before anything is polled.
+    /// Loads every stored zone and serves its last published version; the zones' first polls follow in
+    /// their loops, after this returns (the listeners need not wait for them).
     func start() async throws {
         receiver = NotifyReceiver(zones: [:], logger: logger) { [weak self] zone in
             await self?.notified(zone)
@@ -145,40 +148,43 @@ actor SignerDaemon {
                                               downstream: downstream, logger: logger, parentProbe: parentProbe,
                                               pollTimes: pollTimes, now: now)))
         }
-        // New zones start (stored version served, first poll and signing) a few at a time, so the first
-        // signing of thousands of zones uses every core and overlaps their transfers and commits. Each
-        // zone's loop begins as soon as its start is done: were the loops started only after the last
-        // zone, every zone's next poll would have passed by then and ten thousand polls would go out at
-        // once (a storm of SOA queries, timeouts, then transfers).
-        let width = max(2, 2 * ProcessInfo.processInfo.activeProcessorCount)
-        await withTaskGroup(of: (SignerZoneConfig, ZoneWorker, Task<Void, Never>).self) { group in
-            for (index, entry) in fresh.enumerated() {
-                if index >= width, let done = await group.next() { register(done) }
-                group.addTask {
-                    await entry.worker.start()
-                    // Each zone sleeps until its own next deadline (or a wake-up): a signer with nothing to
-                    // do does nothing, however many zones it holds.
-                    let worker = entry.worker
-                    let loop = Task {
-                        while !Task.isCancelled {
-                            await worker.tick()
-                            await worker.wakeup.wait(seconds: await worker.secondsToNextDeadline())
-                        }
-                    }
-                    return (entry.config, worker, loop)
-                }
-            }
-            for await done in group { register(done) }
+        // New zones are loaded (their stored versions served) all at once; their first polls (a transfer,
+        // new keys and a full signing for a new zone) then run a few at a time through `firstPolls`, in
+        // each zone's own loop, so the listeners start without waiting for thousands of transfers.
+        for entry in fresh {
+            await entry.worker.start()
+            register(entry.config, entry.worker, loop: loop(for: entry.worker))
         }
         handler.replace(with: try router())
     }
 
-    private func register(_ started: (config: SignerZoneConfig, worker: ZoneWorker, loop: Task<Void, Never>)) {
-        workers[started.config.origin] = (started.worker, started.loop)
+    private func register(_ config: SignerZoneConfig, _ worker: ZoneWorker, loop: Task<Void, Never>) {
+        workers[config.origin] = (worker, loop)
         logger.info("zone added", metadata: [
-            "zone": "\(started.config.origin.text)",
-            "primaries": "\(started.config.primaries.map(\.description).joined(separator: ", "))",
+            "zone": "\(config.origin.text)",
+            "primaries": "\(config.primaries.map(\.description).joined(separator: ", "))",
         ])
+    }
+
+    /// A zone's loop: its first poll when `firstPolls` has a place, then a tick at each of its deadlines
+    /// (or wake-up). A signer with nothing to do does nothing, however many zones it holds.
+    private func loop(for worker: ZoneWorker) -> Task<Void, Never> {
+        Task { [firstPolls] in
+            await firstPolls.run { await Self.tick(worker) }
+            while !Task.isCancelled {
+                await worker.wakeup.wait(seconds: await worker.secondsToNextDeadline())
+                if Task.isCancelled { break }
+                await Self.tick(worker)
+            }
+        }
+    }
+
+    /// One tick in a child task that ends with it: a task keeps the stack slabs its deepest call needed
+    /// until it ends, so ticking in the long-lived loop itself kept a transfer-and-sign stack (about
+    /// 18 KiB) for every zone between its polls.
+    private static func tick(_ worker: ZoneWorker) async {
+        async let tick: Void = worker.tick()
+        await tick
     }
 
     /// Queries, transfers to downstream secondaries (per-zone ACLs, loopback by default), NOTIFY from

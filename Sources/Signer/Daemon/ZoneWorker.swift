@@ -70,6 +70,11 @@ actor ZoneWorker {
     var reviewing: ReviewWork
     /// Cuts the loop's sleep short when something arrives before the next deadline.
     nonisolated let wakeup = WakeupSignal()
+    /// What the machine asked for when the zone was loaded (its first poll, a key step): the first
+    /// `tick` carries it out, so that loading thousands of zones serves them all before any is polled.
+    private var startActions: [ZoneCycle.Action]?
+    /// Whether the first poll is still to come (the daemon runs those a few at a time).
+    var firstTickPending: Bool { startActions != nil }
 
     init(config: SignerZoneConfig, store: SignerStore, served: ServedZones, transfers: AXFRClient,
          downstream: DownstreamNotifier, logger: Logger, parentProbe: ParentDSProbe, pollTimes: PollTimes,
@@ -99,9 +104,9 @@ actor ZoneWorker {
         return settings
     }
 
-    /// Serves what the store holds (before any poll: a restarted signer answers at once), then starts
-    /// the cycle.
-    func start() async {
+    /// Serves what the store holds (before any poll: a restarted signer answers at once) and starts the
+    /// cycle; what the cycle asks for first waits for the first `tick`.
+    func start() {
         guard !started else { return }
         started = true
         var facts: ZoneCycle.Published?
@@ -132,12 +137,16 @@ actor ZoneWorker {
         let keysAt = keysDeadline()
         actions += machine.event(.keysDue(now: now(), at: keysAt))
         recordKeyMetrics(nextEvent: keysAt)
-        await execute(actions)
+        startActions = actions
     }
 
     /// The loop's heartbeat; also where settings changes reach the machine, between cycles.
     func tick() async {
         guard started else { return }
+        if let first = startActions {
+            startActions = nil
+            return await execute(first)
+        }
         let time = now()
         var actions: [ZoneCycle.Action] = []
         if let settings = pendingTiming, machine.phase == .idle {
