@@ -61,23 +61,10 @@ struct CatalogFleetTests {
                 daemon = try BackgroundProcess("knotd", ["-c", config], log: URL(fileURLWithPath: base + "/fleet-knot.log"))
             case .bind:
                 try """
-                    options {
-                        directory "\(dir)";
-                        pid-file "\(dir)/named.pid";
-                        session-keyfile "\(dir)/session.key";
-                        managed-keys-directory "\(dir)";
-                        listen-on port \(port) { \(address); };
-                        listen-on-v6 { none; };
-                        recursion no;
-                        dnssec-validation no;
-                        notify no;
-                        allow-new-zones yes;
-                        allow-notify { 127.0.0.0/8; };
-                        catalog-zones {
-                            zone "\(catalog)" default-primaries { 127.0.0.1 port \(signerPort); } min-update-interval 1;
-                        };
-                    };
-                    controls { };
+                    \(SecondaryConfig.bindOptions(directory: dir, address: address, port: port, extra: [
+                        "allow-new-zones yes;", "allow-notify { 127.0.0.0/8; };",
+                        "catalog-zones { zone \"\(catalog)\" default-primaries { 127.0.0.1 port \(signerPort); } min-update-interval 1; };",
+                    ]))
                     zone "\(catalog)" {
                         type secondary;
                         primaries { 127.0.0.1 port \(signerPort); };

@@ -12,18 +12,7 @@ struct PrimarySecondaryTests {
     /// BIND as a secondary of the primary for the seed's zone, transfers and NOTIFY signed with `key`.
     static func bindConfig(dir: String, port: Int, primaryPort: Int, keyName: String, secret: String) -> String {
         """
-        options {
-            directory "\(dir)";
-            pid-file "\(dir)/named.pid";
-            session-keyfile "\(dir)/session.key";
-            managed-keys-directory "\(dir)";
-            listen-on port \(port) { 127.0.0.1; };
-            listen-on-v6 { none; };
-            recursion no;
-            dnssec-validation no;
-            notify no;
-        };
-        controls { };
+        \(SecondaryConfig.bindOptions(directory: dir, port: port))
         key "\(keyName)" {
             algorithm hmac-sha256;
             secret "\(secret)";

@@ -69,18 +69,8 @@ struct SignerIXFRInteropTests {
                 process = try BackgroundProcess("knotd", ["-c", dir + "/knot.conf"], log: URL(fileURLWithPath: dir + "/knot.log"))
             case .bind:
                 try """
-                    options {
-                        directory "\(dir)";
-                        listen-on port \(port) { 127.0.0.1; };
-                        listen-on-v6 { none; };
-                        pid-file "\(dir)/named.pid";
-                        session-keyfile "\(dir)/session.key";
-                        recursion no;
-                        notify no;
-                        dnssec-validation no;
-                    };
+                    \(SecondaryConfig.bindOptions(directory: dir, port: port))
                     key "transfer-key" { algorithm hmac-sha256; secret "\(SignerIXFRInteropTests.secret)"; };
-                    controls { };
                     logging { category xfer-out { default_stderr; }; category default { default_stderr; }; };
                     zone "\(SignerIXFRInteropTests.zone)" {
                         type primary;

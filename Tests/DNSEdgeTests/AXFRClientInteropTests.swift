@@ -99,18 +99,7 @@ struct AXFRClientInteropTests {
                 arguments = ["-c", config.path]
             case .bind:
                 text = """
-                options {
-                    directory "\(dir)";
-                    listen-on port \(port) { 127.0.0.1; };
-                    listen-on-v6 { none; };
-                    pid-file "\(dir)/named.pid";
-                    session-keyfile "\(dir)/session.key";
-                    managed-keys-directory "\(dir)";
-                    recursion no;
-                    dnssec-validation no;
-                    notify no;
-                };
-                controls { };
+                \(SecondaryConfig.bindOptions(directory: dir, port: port))
                 \(key.bindConfiguration)
                 zone "\(zoneName)" {
                     type primary;

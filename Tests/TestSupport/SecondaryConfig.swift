@@ -105,26 +105,33 @@ public enum SecondaryConfig {
             """
     }
 
+    /// The `options` block and the empty `controls` every BIND the tests start shares: its files in
+    /// `directory`, one address and port, no recursion, validation or NOTIFY of its own; `extra` lines
+    /// (each a whole statement, `;` included) go inside `options`.
+    public static func bindOptions(directory dir: String, address: String = "127.0.0.1", port: Int, extra: [String] = []) -> String {
+        """
+        options {
+            directory "\(dir)";
+            pid-file "\(dir)/named.pid";
+            session-keyfile "\(dir)/session.key";
+            managed-keys-directory "\(dir)";
+            listen-on port \(port) { \(address); };
+            listen-on-v6 { none; };
+            recursion no;
+            dnssec-validation no;
+            notify no;
+        \(extra.map { "    " + $0 + "\n" }.joined())};
+        controls { };
+
+        """
+    }
+
     public static func bind(_ setup: Setup) -> String {
-        let dir = setup.directory
         let keySection = setup.key.map { "key \"\($0.name)\" {\n    algorithm \($0.algorithm);\n    secret \"\($0.secret)\";\n};\n" } ?? ""
         let keyClause = setup.key.map { " key \"\($0.name)\"" } ?? ""
-        return """
-            options {
-                directory "\(dir)";
-                pid-file "\(dir)/named.pid";
-                session-keyfile "\(dir)/session.key";
-                managed-keys-directory "\(dir)";
-                listen-on port \(setup.port) { \(setup.address); };
-                listen-on-v6 { none; };
-                recursion no;
-                dnssec-validation no;
-                notify no;
-                allow-transfer { 127.0.0.0/8; };
-                transfer-source \(setup.address);
-                notify-source \(setup.address);
-            };
-            controls { };
+        return bindOptions(directory: setup.directory, address: setup.address, port: setup.port, extra: [
+            "allow-transfer { 127.0.0.0/8; };", "transfer-source \(setup.address);", "notify-source \(setup.address);",
+        ]) + """
             \(keySection)zone "\(setup.zone)" {
                 type secondary;
                 primaries { 127.0.0.1 port \(setup.primaryPort)\(keyClause); };
