@@ -170,7 +170,8 @@ actor SignerDaemon {
     /// (or wake-up). A signer with nothing to do does nothing, however many zones it holds.
     private func loop(for worker: ZoneWorker) -> Task<Void, Never> {
         Task { [firstPolls] in
-            await firstPolls.run { await Self.tick(worker) }
+            // A zone removed while it waited for its place is not polled (its poll would serve it again).
+            await firstPolls.run { if !Task.isCancelled { await Self.tick(worker) } }
             while !Task.isCancelled {
                 await worker.wakeup.wait(seconds: await worker.secondsToNextDeadline())
                 if Task.isCancelled { break }

@@ -73,8 +73,6 @@ actor ZoneWorker {
     /// What the machine asked for when the zone was loaded (its first poll, a key step): the first
     /// `tick` carries it out, so that loading thousands of zones serves them all before any is polled.
     private var startActions: [ZoneCycle.Action]?
-    /// Whether the first poll is still to come (the daemon runs those a few at a time).
-    var firstTickPending: Bool { startActions != nil }
 
     init(config: SignerZoneConfig, store: SignerStore, served: ServedZones, transfers: AXFRClient,
          downstream: DownstreamNotifier, logger: Logger, parentProbe: ParentDSProbe, pollTimes: PollTimes,
