@@ -186,6 +186,9 @@ actor ZoneWorker {
     func notified() async {
         guard started else { return }
         transferAsked = true
+        // Before its first poll (waiting at start for a place among the first polls) the zone transfers
+        // at that poll anyway: polling here would bypass the limit on first polls running at once.
+        guard startActions == nil else { return }
         await execute(machine.event(.notified(now: now())))
     }
 
