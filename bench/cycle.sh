@@ -178,7 +178,9 @@ read -r SZ_WALL SZ_USER SZ_SYS SZ_RSS <"$W/signzone.time"
     echo "### Signer cycle, $NAMES names, $MODE, primary $PRIMARY, --transfer $TRANSFER ($(date -u +%Y-%m-%d), load average at start $LOAD_START, at end $(loadavg))"
     echo
     echo "First signing (AXFR + full sign + full verify + store + serve): **$FIRST s**, RSS $FIRST_RSS MiB."
-    echo "Unchanged poll (AXFR + compare), daemon's own timing, median of $POLLS: **$UNCHANGED_MEDIAN s**."
+    # `zone refresh` asks for a transfer: over IXFR the primary answers "up to date" with its SOA alone.
+    how="AXFR + compare"; [ "$TRANSFER" = ixfr ] && how="IXFR answered with the current SOA"
+    echo "Unchanged poll ($how), daemon's own timing, median of $POLLS: **$UNCHANGED_MEDIAN s**."
     echo
     echo "| change | NOTIFY → signed answer served (s) | transfer s | diff+sign+verify s | commit+switch s | daemon total s | CPU s | RSS MiB | came as |"
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
