@@ -1,11 +1,14 @@
 extension ZoneSnapshot {
-    /// A snapshot of `zone` made from this one by rewriting only the nodes at `changedNames`, when the
-    /// change leaves the zone's shape alone: the same names, the same cuts, DNAMEs, CNAMEs and NSEC
-    /// owners, the same NSEC3 chain, the same additional-section links. That is the signer's common case —
-    /// a load balancer's addresses moved, the SOA serial rose, signatures were refreshed — and it costs a
-    /// copy of the flat arrays instead of a rebuild (tens of milliseconds instead of most of a second for
-    /// 100k names). Nil when the change reshapes the zone, or when enough replaced bytes have piled up
-    /// that a rebuild should reclaim them: build `ZoneSnapshot(zone)` then.
+    /// A snapshot of `zone` made from this one by rewriting only what changed, or nil when a rebuild is
+    /// due: build `ZoneSnapshot(zone)` then.
+    ///
+    /// The common case — a load balancer's addresses moved, the SOA serial rose, signatures were
+    /// refreshed — leaves the zone's shape alone (the same names, cuts, DNAMEs, CNAMEs and NSEC owners,
+    /// the same NSEC3 chain, the same additional-section links) and costs a copy of the flat arrays with
+    /// the changed nodes' records appended. A change that reshapes the zone (names added or removed,
+    /// delegations, wildcards, NSEC3 owners joining the chain) goes through `reshaped`, which redoes the
+    /// tree-shaped parts in linear passes; only what changes everything (NSEC ↔ NSEC3, new NSEC3
+    /// parameters) or enough replaced bytes piling up falls back to a rebuild, so memory stays flat.
     ///
     /// `changedNames` must hold every name whose records differ between the zone this snapshot was made
     /// from and `zone` (a superset is fine), as `SignedZone.changedNames` does.
@@ -13,6 +16,17 @@ extension ZoneSnapshot {
         guard zone.origin == origin, zone.dnsClass == dnsClass,
               let soaSet = zone.rrset(at: origin, type: .SOA), case .soa(let newSOA)? = soaSet.rdatas.first
         else { return nil }
+        // A name that appears or goes reshapes the zone for certain: no point trying the same-shape patch.
+        let sameNames = changedNames.allSatisfy { name in
+            guard let sets = zone.nodes[name], !sets.isEmpty else { return false }
+            return find(DomainName.lowercase(name.wire), from: 0) >= 0 || chainPosition(of: name) != nil
+        }
+        return (sameNames ? sameShapePatched(zone, changedNames: changedNames, soaSet: soaSet, newSOA: newSOA) : nil)
+            ?? reshaped(zone, changedNames: changedNames, soaSet: soaSet, newSOA: newSOA)
+    }
+
+    /// The same-shape patch: nil when any changed name would reshape the zone.
+    func sameShapePatched(_ zone: Zone, changedNames: some Collection<DomainName>, soaSet: RRset, newSOA: SOA) -> ZoneSnapshot? {
         var builder = Builder()
         builder.entries = entries
         builder.data.bytes = data
@@ -40,13 +54,9 @@ extension ZoneSnapshot {
                 for entry in first..<builder.entries.count {
                     builder.linkAdditionalTargets(entry: entry, slots: slots, origin: origin)
                 }
-            } else if let position = links.firstIndex(where: { names[Int($0.nameStart)..<Int($0.nameStart) + Int($0.nameLength)].elementsEqual(wire) }) {
+            } else if let position = chainPosition(of: name) {
                 // An NSEC3 owner of the served chain: same parameters, same hash, new records.
-                guard sets.allSatisfy({ $0.type == .NSEC3 || $0.coveredType == .NSEC3 }),
-                      case .nsec3(let record)? = sets.first(where: { $0.type == .NSEC3 })?.rdatas.first,
-                      case .nsec3(let algorithm, let iterations, let salt) = denial,
-                      record.hashAlgorithm == algorithm, record.iterations == iterations, record.salt == salt
-                else { return nil }
+                guard sets.allSatisfy({ $0.type == .NSEC3 || $0.coveredType == .NSEC3 }), inServedChain(sets) else { return nil }
                 links[position].entry = Int32(builder.entries.count)
                 _ = builder.appendEntries(sets)
             } else {
@@ -60,7 +70,8 @@ extension ZoneSnapshot {
               builder.entries[soaIndex].hasSignatures == isSigned
         else { return nil }
         return ZoneSnapshot(
-            patching: self, nodes: builder.nodes, entries: builder.entries, data: builder.data.bytes, extras: builder.extras, nsec3Links: links,
+            patching: self, names: names, nodes: builder.nodes, entries: builder.entries, data: builder.data.bytes,
+            extras: builder.extras, slots: slots, nsecNodes: nsecNodes, nsec3Digests: nsec3Digests, nsec3Links: links,
             soa: newSOA, soaEntry: Int32(soaIndex), negativeTTL: min(soaSet.ttl, newSOA.minimum), deadBytes: dead)
     }
 

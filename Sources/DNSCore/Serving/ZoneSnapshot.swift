@@ -243,21 +243,22 @@ public final class ZoneSnapshot: Sendable {
         }
     }
 
-    /// The arrays of `base` with the nodes `patched` rewrote (see ZoneSnapshot+Patch.swift).
-    init(patching base: ZoneSnapshot, nodes: [Node], entries: [Entry], data: [UInt8], extras: [Int32], nsec3Links: [NSEC3Link],
-                 soa: SOA, soaEntry: Int32, negativeTTL: UInt32, deadBytes: Int) {
+    /// `base` with the arrays `patched` rewrote (see ZoneSnapshot+Patch.swift and +Reshape.swift).
+    init(patching base: ZoneSnapshot, names: [UInt8], nodes: [Node], entries: [Entry], data: [UInt8], extras: [Int32],
+         slots: [UInt64], nsecNodes: [Int32], nsec3Digests: [NSEC3Hash.Digest], nsec3Links: [NSEC3Link],
+         soa: SOA, soaEntry: Int32, negativeTTL: UInt32, deadBytes: Int) {
         origin = base.origin
         dnsClass = base.dnsClass
         self.soa = soa
         denial = base.denial
-        names = base.names
+        self.names = names
         self.nodes = nodes
         self.entries = entries
         self.data = data
         self.extras = extras
-        slots = base.slots
-        nsecNodes = base.nsecNodes
-        nsec3Digests = base.nsec3Digests
+        self.slots = slots
+        self.nsecNodes = nsecNodes
+        self.nsec3Digests = nsec3Digests
         self.nsec3Links = nsec3Links
         nsec3Hash = base.nsec3Hash
         otherOwners = base.otherOwners
