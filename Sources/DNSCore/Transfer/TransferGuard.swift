@@ -84,9 +84,12 @@ public struct TransferGuard: Sendable, Hashable {
     /// The verdict on `new`, transferred to replace `current` (nil on the zone's first transfer).
     /// `changedNames`: the only names whose records differ from `current`, which this guard accepted
     /// (known from comparing the transfers record by record); the semantic checks then look at those
-    /// names (`Zone.checkErrors(changedNames:previous:)`) instead of the whole zone.
-    public func check(_ new: Zone, current: Zone?, changedNames: Set<DomainName>? = nil) -> TransferVerdict {
-        let census = Census(new)
+    /// names (`Zone.checkErrors(changedNames:previous:)`) instead of the whole zone. `census`: `new`'s
+    /// census when the caller has it (`Census.updated`), sparing a pass over the whole zone; `current`'s
+    /// size then comes from `currentRRsets`.
+    public func check(_ new: Zone, current: Zone?, changedNames: Set<DomainName>? = nil, census: Census? = nil,
+                      currentRRsets: Int? = nil) -> TransferVerdict {
+        let census = census ?? Census(new)
         if census.records == 0 { return .refuse(.empty) }
         if census.records > maxRecords { return .refuse(.tooLarge(records: census.records, limit: maxRecords)) }
         if case let (name, count)? = census.largestName, count > maxRRsetsPerName {
@@ -104,16 +107,16 @@ public struct TransferGuard: Sendable, Hashable {
         if !errors.isEmpty { return .refuse(.checksFailed(errors)) }
 
         guard let current else { return .accept(usedOverride: false) }
-        guard let refusal = policyRefusal(new, rrsets: census.rrsets, current: current) else { return .accept(usedOverride: false) }
+        guard let refusal = policyRefusal(new, rrsets: census.rrsets, current: current, currentRRsets: currentRRsets) else { return .accept(usedOverride: false) }
         return acceptNext ? .accept(usedOverride: true) : .refuse(refusal)
     }
 
     /// The first policy guard `new` (with `rrsets` RRsets) trips against `current`: serial, shrink, growth.
-    private func policyRefusal(_ new: Zone, rrsets after: Int, current: Zone) -> TransferRefusal? {
+    private func policyRefusal(_ new: Zone, rrsets after: Int, current: Zone, currentRRsets: Int?) -> TransferRefusal? {
         if let ours = current.serial, let theirs = new.serial, theirs != ours, !(theirs > ours), !allowSerialDecrease {
             return .serialDecreased(from: ours, to: theirs)
         }
-        let before = current.rrsetCount
+        let before = currentRRsets ?? current.rrsetCount
         if before > after {
             let lost = Double(before - after) / Double(before)
             // Dividing exact integers gives the double nearest the true fraction, so a loss of exactly
@@ -150,9 +153,11 @@ public enum TransferVerdict: Sendable, Hashable {
 }
 
 extension TransferGuard {
-    /// The counts the size, shrink and growth guards need, taken in one pass over the zone's nodes.
-    struct Census {
-        var rrsets = 0
+    /// The counts the size, shrink and growth guards need, taken in one pass over the zone's nodes, or
+    /// carried from one version to the next through the names that changed (`updated`): a one-record
+    /// change to a 100k-name zone then costs its names, not a pass over the zone on every change.
+    public struct Census: Sendable {
+        public internal(set) var rrsets = 0
         var records = 0
         /// The name owning the most RRsets (the first in iteration order on ties).
         var largestName: (DomainName, Int)?
@@ -161,7 +166,7 @@ extension TransferGuard {
         /// Owners of ALIAS records, in canonical order.
         var aliasOwners: [DomainName] = []
 
-        init(_ zone: Zone) {
+        public init(_ zone: Zone) {
             for (name, node) in zone.nodes {
                 rrsets += node.count
                 if node.count > (largestName?.1 ?? 0) { largestName = (name, node.count) }
@@ -172,6 +177,30 @@ extension TransferGuard {
                 }
             }
             aliasOwners.sort()
+        }
+
+        /// The census of `new`, made from this one (of `old`) and the names whose records differ between
+        /// them. Totals and ALIAS owners are exact. The largest name and RRset are the largest among the
+        /// changed names and the old largest (when it did not change): exact for the limits as long as
+        /// `old` was accepted under them, which is when the carried census is used.
+        public func updated(from old: Zone, to new: Zone, at changedNames: some Collection<DomainName>) -> Census {
+            var result = self
+            result.aliasOwners.removeAll { changedNames.contains($0) }
+            if let (name, _) = largestName, changedNames.contains(name) { result.largestName = nil }
+            if let (name, _, _) = largestRRset, changedNames.contains(name) { result.largestRRset = nil }
+            for name in changedNames {
+                let before = old.nodes[name] ?? []
+                let after = new.nodes[name] ?? []
+                result.rrsets += after.count - before.count
+                result.records += after.reduce(0) { $0 + $1.count } - before.reduce(0) { $0 + $1.count }
+                if after.count > (result.largestName?.1 ?? 0) { result.largestName = (name, after.count) }
+                for rrset in after {
+                    if rrset.count > (result.largestRRset?.2 ?? 0) { result.largestRRset = (name, rrset.type, rrset.count) }
+                    if rrset.type == .ALIAS { result.aliasOwners.append(name) }
+                }
+            }
+            result.aliasOwners.sort()
+            return result
         }
     }
 }

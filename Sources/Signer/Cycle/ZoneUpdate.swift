@@ -22,6 +22,8 @@ struct ZoneUpdate: Sendable {
     struct Current: Sendable {
         var unsigned: Zone
         var signed: SignedZone
+        /// The guards' counts for `unsigned`, carried from change to change (nil until the first full count).
+        var census: TransferGuard.Census? = nil
     }
 
     /// A new version ready to commit and serve.
@@ -37,6 +39,8 @@ struct ZoneUpdate: Sendable {
         var summary: ChangeSummary
         /// `accept-next` was needed and is now used up.
         var usedOverride: Bool
+        /// The guards' counts for `unsigned`, when they were carried from the current version's.
+        var census: TransferGuard.Census? = nil
     }
 
     enum Outcome: Sendable {
@@ -51,16 +55,24 @@ struct ZoneUpdate: Sendable {
     /// comparing the whole zones. `signInFull` (the current version was signed with other denial
     /// settings): a changed transfer is signed and verified in full instead of incrementally.
     func apply(transfer: Zone, knownDiff: ZoneDiff? = nil, to current: Current?, signInFull: Bool = false, now: UInt32) -> Outcome {
-        let verdict = guards.check(transfer, current: current?.unsigned, changedNames: knownDiff.map { Set(Self.names(in: $0)) })
+        let changedNames = knownDiff.map { Set(Self.names(in: $0)) }
+        // With a known diff, the new counts come from the current version's and the changed names.
+        let census = if let current, let changedNames {
+            (current.census ?? TransferGuard.Census(current.unsigned)).updated(from: current.unsigned, to: transfer, at: changedNames)
+        } else {
+            TransferGuard.Census(transfer)
+        }
+        let verdict = guards.check(transfer, current: current?.unsigned, changedNames: changedNames, census: census,
+                                   currentRRsets: current?.census?.rrsets)
         guard case .accept(let usedOverride) = verdict else { return .refused(verdict.refusal!) }
         do {
             guard let current else {
-                return try fullSigning(transfer, previous: nil, contentDiff: nil, usedOverride: usedOverride, now: now)
+                return try fullSigning(transfer, previous: nil, contentDiff: nil, usedOverride: usedOverride, census: census, now: now)
             }
             let contentDiff = knownDiff ?? ZoneDiff(from: current.unsigned, to: transfer)
             if contentDiff.isEmpty { return .unchanged }
             if signInFull {
-                return try fullSigning(transfer, previous: current.signed, contentDiff: contentDiff, usedOverride: usedOverride, now: now)
+                return try fullSigning(transfer, previous: current.signed, contentDiff: contentDiff, usedOverride: usedOverride, census: census, now: now)
             }
 
             // The signed zone carries its own serial: the content diff with the SOA change rewritten to go
@@ -69,7 +81,7 @@ struct ZoneUpdate: Sendable {
             let serial = nextSignedSerial(previous: oldSerial, unsigned: transfer.serial, now: now)
             let diff = Self.signingDiff(contentDiff, from: current.unsigned, to: transfer, oldSerial: oldSerial ?? serial, newSerial: serial)
             if insecure || !ZoneUpdate.isSigned(current.signed.zone) {
-                return try fullSigning(transfer, previous: current.signed, contentDiff: contentDiff, usedOverride: usedOverride, now: now)
+                return try fullSigning(transfer, previous: current.signed, contentDiff: contentDiff, usedOverride: usedOverride, census: census, now: now)
             }
             let signed = try ZoneSigner.update(current.signed, applying: diff, keys: keys, policy: policy, now: now)
             let signedDiff = Self.signedDiff(from: current.signed, to: signed)
@@ -78,7 +90,7 @@ struct ZoneUpdate: Sendable {
             if let reason = Self.describe(failures) ?? chainProblem(signed.zone) { return .signingFailed(reason) }
             return .changed(Change(
                 unsigned: transfer, signed: signed, unsignedDiff: contentDiff, signedDiff: signedDiff,
-                summary: ChangeSummary(contentDiff), usedOverride: usedOverride))
+                summary: ChangeSummary(contentDiff), usedOverride: usedOverride, census: census))
         } catch {
             return .signingFailed("\(error)")
         }
@@ -90,7 +102,7 @@ struct ZoneUpdate: Sendable {
     /// does not change.
     func resignInFull(_ current: Current, now: UInt32) -> Outcome {
         do {
-            return try fullSigning(current.unsigned, previous: current.signed, contentDiff: ZoneDiff(), usedOverride: false, now: now)
+            return try fullSigning(current.unsigned, previous: current.signed, contentDiff: ZoneDiff(), usedOverride: false, census: current.census, now: now)
         } catch {
             return .signingFailed("\(error)")
         }
@@ -119,13 +131,13 @@ struct ZoneUpdate: Sendable {
     /// Signs `unsigned` in full under the next signed serial after `previous`'s and verifies all of it.
     /// `contentDiff` is what changed in the unsigned copy (nil: everything is new).
     private func fullSigning(_ unsigned: Zone, previous: SignedZone?, contentDiff: ZoneDiff?, usedOverride: Bool,
-                             now: UInt32) throws -> Outcome {
+                             census: TransferGuard.Census?, now: UInt32) throws -> Outcome {
         let serial = nextSignedSerial(previous: previous?.zone.serial, unsigned: unsigned.serial, now: now)
         if insecure {
             return .changed(Change(
                 unsigned: unsigned, signed: SignedZone(insecure: Self.withSerial(unsigned, serial), now: now), unsignedDiff: contentDiff,
                 signedDiff: nil, summary: ChangeSummary(contentDiff ?? ZoneDiff(from: Zone(origin: unsigned.origin), to: unsigned)),
-                usedOverride: usedOverride))
+                usedOverride: usedOverride, census: census))
         }
         let signed = try ZoneSigner.sign(zone: Self.withSerial(unsigned, serial), keys: keys, policy: policy, now: now)
         let failures = ZoneVerifier.verify(signed.zone, now: now, unpublishedKeys: keys.unpublishedSigningKeys)
@@ -133,7 +145,7 @@ struct ZoneUpdate: Sendable {
         return .changed(Change(
             unsigned: unsigned, signed: signed, unsignedDiff: contentDiff, signedDiff: nil,
             summary: ChangeSummary(contentDiff ?? ZoneDiff(from: Zone(origin: unsigned.origin), to: unsigned)),
-            usedOverride: usedOverride))
+            usedOverride: usedOverride, census: census))
     }
 
     /// Renews the signatures of `current` that are due at `now` (the unsigned copy does not change; the
@@ -159,7 +171,7 @@ struct ZoneUpdate: Sendable {
             if let reason = Self.describe(failures) ?? chainProblem(signed.zone) { return .signingFailed(reason) }
             return .changed(Change(
                 unsigned: current.unsigned, signed: signed, unsignedDiff: ZoneDiff(), signedDiff: signedDiff,
-                summary: ChangeSummary(ZoneDiff()), usedOverride: false))
+                summary: ChangeSummary(ZoneDiff()), usedOverride: false, census: current.census))
         } catch {
             return .signingFailed("\(error)")
         }
@@ -212,8 +224,7 @@ struct ZoneUpdate: Sendable {
         var diff = content
         diff.removed.removeAll { $0.type == .SOA && $0.name == apex }
         diff.added.removeAll { $0.type == .SOA && $0.name == apex }
-        if let before = withSerial(old, oldSerial).rrset(at: apex, type: .SOA),
-           let after = withSerial(new, newSerial).rrset(at: apex, type: .SOA), before != after {
+        if let before = soa(of: old, serial: oldSerial), let after = soa(of: new, serial: newSerial), before != after {
             diff.removed.insert(before, at: 0)
             diff.added.insert(after, at: 0)
         }
@@ -225,6 +236,13 @@ struct ZoneUpdate: Sendable {
     static func signedDiff(from old: SignedZone, to new: SignedZone) -> ZoneDiff {
         if let names = new.changedNames { return ZoneDiff(from: old.zone, to: new.zone, at: names) }
         return ZoneDiff(from: old.zone, to: new.zone)
+    }
+
+    /// The apex SOA RRset of `zone` with its serial replaced (without copying the zone, as `withSerial` does).
+    static func soa(of zone: Zone, serial: SerialNumber) -> RRset? {
+        guard let set = zone.rrset(at: zone.origin, type: .SOA), case .soa(var soa)? = set.rdatas.first else { return nil }
+        soa.serial = serial
+        return RRset(name: set.name, type: .SOA, dnsClass: set.dnsClass, ttl: set.ttl, rdatas: [.soa(soa)])
     }
 
     /// `zone` with its SOA serial replaced.

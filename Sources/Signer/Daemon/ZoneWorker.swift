@@ -570,7 +570,7 @@ actor ZoneWorker {
         if let expiry = newState.earliestExpiry { CountersignMetrics.setEarliestSignatureExpiry(zone: origin.text, at: expiry) }
         state = newState
         recordedState = newState
-        current = ZoneUpdate.Current(unsigned: change.unsigned, signed: change.signed)
+        current = ZoneUpdate.Current(unsigned: change.unsigned, signed: change.signed, census: change.census)
         publishedFacts = facts
         ttlFacts = nil
         committed = true
