@@ -2,8 +2,8 @@
 # bench/run.sh: the whole `make bench`, in order: CoreBench (DNSCore's own rates), bench/sign.sh (offline
 # signing beside dnssec-signzone, ldns-signzone, kzonesign), bench/serve.sh (serving beside NSD and
 # Knot), bench/transfer-out.sh (an outgoing AXFR's time and memory), bench/primary.sh (AXFR with ALIAS
-# expanded, beside PowerDNS), bench/cycle.sh (the signer's poll and one-record change on 100k names,
-# beside dnssec-signzone -n 2) and bench/many.sh (10,000 small zones on one signer beside Knot). About 18
+# expanded, beside PowerDNS), bench/cycle.sh (the signer's poll and its apex/add/remove changes on 100k
+# names, beside BIND inline-signing and dnssec-signzone -n 2) and bench/many.sh (10,000 small zones on one signer beside Knot). About 18
 # minutes on 2 cores with the defaults, plus about 20 for the many-zones stage.
 #
 # Knobs: DURATION [20] seconds of dnsperf per server and layout; STAGES ["core sign serve transfer primary cycle many"];
@@ -53,6 +53,7 @@ done
 
 for f in corebench sign serve transfer-out primary cycle many; do
     stage=${f/corebench/core}
+    [ "$f" = cycle ] && f="cycle-${PRIMARY:-nsd}-${TRANSFER:-ixfr}"   # cycle.sh names its table by primary and transfer
     case " $STAGES " in *" ${stage/transfer-out/transfer} "*) { cat "$RESULTS/$f.md"; echo; } >>"$OUT" ;; esac
 done
 echo "- Load average at the end: $(loadavg); whole run $(( $(date +%s) - T0 )) s." | tee -a "$OUT"
