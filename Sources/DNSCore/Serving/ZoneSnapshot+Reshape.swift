@@ -254,7 +254,7 @@ extension ZoneSnapshot {
         //    any NS/MX/SRV whose target name appeared, went, or gained or lost addresses or glue standing.
         for x in builder.extras.indices {
             let old = Int(builder.extras[x])
-            builder.extras[x] = old < oldToNew.count ? oldToNew[old] : -1
+            builder.extras[x] = old >= 0 && old < oldToNew.count ? oldToNew[old] : -1
         }
         var affected: Set<UInt32> = []
         for i in nodes.indices where nodeChange[i] >= 0 || oldToNew[i] < 0 || stopMoved(i, oldToNew, newNodes) {
