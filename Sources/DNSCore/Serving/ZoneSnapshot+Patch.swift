@@ -63,6 +63,15 @@ extension ZoneSnapshot {
                 return nil  // a new name, or an owner outside the served chain
             }
         }
+        return finished(builder, slots: slots, nsecNodes: nsecNodes, nsec3Digests: nsec3Digests, nsec3Links: links,
+                        soaSet: soaSet, newSOA: newSOA, deadBytes: dead)
+    }
+
+    /// The patched snapshot from `builder`'s arrays, or nil when a rebuild is due: replaced bytes past a
+    /// quarter of the whole (so memory stays flat), or an apex SOA that is missing or whose signing
+    /// changed (a signed zone gone unsigned, or the reverse, is rebuilt).
+    func finished(_ builder: Builder, slots: [UInt64], nsecNodes: [Int32], nsec3Digests: [NSEC3Hash.Digest],
+                  nsec3Links: [NSEC3Link], soaSet: RRset, newSOA: SOA, deadBytes dead: Int) -> ZoneSnapshot? {
         guard dead * 4 < builder.data.bytes.count else { return nil }
         let apex = builder.nodes[0]
         guard let soaIndex = (Int(apex.firstEntry)..<Int(apex.firstEntry) + Int(apex.entryCount))
@@ -70,8 +79,8 @@ extension ZoneSnapshot {
               builder.entries[soaIndex].hasSignatures == isSigned
         else { return nil }
         return ZoneSnapshot(
-            patching: self, names: names, nodes: builder.nodes, entries: builder.entries, data: builder.data.bytes,
-            extras: builder.extras, slots: slots, nsecNodes: nsecNodes, nsec3Digests: nsec3Digests, nsec3Links: links,
+            patching: self, names: builder.names, nodes: builder.nodes, entries: builder.entries, data: builder.data.bytes,
+            extras: builder.extras, slots: slots, nsecNodes: nsecNodes, nsec3Digests: nsec3Digests, nsec3Links: nsec3Links,
             soa: newSOA, soaEntry: Int32(soaIndex), negativeTTL: min(soaSet.ttl, newSOA.minimum), deadBytes: dead)
     }
 

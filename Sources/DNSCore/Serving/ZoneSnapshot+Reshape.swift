@@ -285,16 +285,8 @@ extension ZoneSnapshot {
             builder.linkAdditionalTargets(entry: e, slots: slots, origin: origin)
         }
 
-        guard dead * 4 < builder.data.bytes.count else { return nil }
-        let apex = builder.nodes[0]
-        guard let soaIndex = (Int(apex.firstEntry)..<Int(apex.firstEntry) + Int(apex.entryCount))
-            .first(where: { builder.entries[$0].type == .SOA && builder.entries[$0].hasData }),
-              builder.entries[soaIndex].hasSignatures == isSigned
-        else { return nil }
-        return ZoneSnapshot(
-            patching: self, names: builder.names, nodes: builder.nodes, entries: builder.entries, data: builder.data.bytes,
-            extras: builder.extras, slots: slots, nsecNodes: nsecNodes, nsec3Digests: digests, nsec3Links: links,
-            soa: newSOA, soaEntry: Int32(soaIndex), negativeTTL: min(soaSet.ttl, newSOA.minimum), deadBytes: dead)
+        return finished(builder, slots: slots, nsecNodes: nsecNodes, nsec3Digests: digests, nsec3Links: links,
+                        soaSet: soaSet, newSOA: newSOA, deadBytes: dead)
     }
 
     /// A node of the reshaped tree: an old node (by index) or a new name (by index into the additions).
