@@ -56,6 +56,9 @@ actor ZoneWorker {
     var transferAsked = true
     /// When the zone was last transferred in full (content checked); nil: not since the start.
     var lastContentCheck: Int64?
+    /// How long the last commit took to store the version and to switch the served snapshot, for the
+    /// poll's log line (the two halves of `commit_s`).
+    var lastCommitSplit: (store: Duration, switch: Duration)?
     /// The poll mode `auto` settled on.
     var detectedMode: SignerZoneConfig.PollMode?
     /// The primary answered IXFR with NOTIMP/REFUSED/FORMERR: AXFR only until then.
@@ -402,7 +405,8 @@ actor ZoneWorker {
                 "result": "\(state.lastPollResult ?? "-")",
                 "transfer": "\(records == nil ? "ixfr" : "axfr")", "transfer_s": "\(Self.seconds(transferred - began))", "sign_s": "\(Self.seconds(processed - transferred))",
                 "commit_s": "\(Self.seconds(clock.now - processed))", "total_s": "\(Self.seconds(clock.now - began))",
-            ]))
+            ].merging(lastCommitSplit.map { ["store_s": "\(Self.seconds($0.store))", "switch_s": "\(Self.seconds($0.switch))"] } ?? [:]) { $1 }))
+            lastCommitSplit = nil
         }
         switch outcome {
         case .unchanged:
@@ -545,6 +549,8 @@ actor ZoneWorker {
         let facts = published(change.signed, unsigned: change.unsigned)
         newState.nextResign = facts.nextResign
         newState.earliestExpiry = facts.earliestExpiry
+        let clock = ContinuousClock()
+        let began = clock.now
         do {
             try store.publish(zone: origin.text, unsigned: change.unsigned, unsignedChanges: change.unsignedDiff,
                               signed: change.signed.zone, signedChanges: change.signedDiff, state: newState, events: events,
@@ -557,6 +563,8 @@ actor ZoneWorker {
             return
         }
         if change.usedOverride { config.acceptNext = false }
+        let stored = clock.now
+        defer { lastCommitSplit = (stored - began, clock.now - stored) }
         do {
             try served.publish(change.signed.zone, changedNames: change.signed.changedNames)
         } catch {
