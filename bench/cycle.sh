@@ -350,7 +350,10 @@ for kind in $KINDS; do
         bcpu=$(fsub "$(cpu_settle "$BIND_PID")" "$bcpu0")
         line=$(grep "poll finished" "$W/signer.log" | tail -1)
         field() { echo "$line" | sed -E "s/.*[ \[]$1=([0-9.]+).*/\\1/"; }
-        split=$(printf '%s\t%s\t%s\t%s' "$(field transfer_s)" "$(field sign_s)" "$(field commit_s)" "$(field total_s)")
+        # commit_s is the SQLite transaction (store_s) plus the served snapshot's switch (switch_s).
+        commit="$(field commit_s)"
+        if echo "$line" | grep -q "store_s="; then commit="$commit ($(field store_s) / $(field switch_s))"; fi
+        split=$(printf '%s\t%s\t%s\t%s' "$(field transfer_s)" "$(field sign_s)" "$commit" "$(field total_s)")
         came=$(echo "$line" | sed -E 's/.*[ \[]transfer=([a-z]+).*/\1/')
         # BIND logs no transfer type at its default level: an IXFR carries a few records, an AXFR all.
         bcame="-"
@@ -384,7 +387,7 @@ read -r SZ_WALL SZ_USER SZ_SYS SZ_RSS <"$W/signzone.time"
     echo
     echo "Each change: NOTIFY to both at once, then each timed until the signed answer is served (apex, add: the new A with its RRSIG; remove: NXDOMAIN with a signed NSEC3/NSEC proof). CPU from the NOTIFY until the process is idle; RSS after the change."
     echo
-    echo "| # | kind | ours NOTIFY → served s | transfer s | diff+sign+verify s | commit+switch s | daemon total s | ours CPU s | ours RSS MiB | ours came as | BIND NOTIFY → served s | BIND CPU s | BIND RSS MiB | BIND came as |"
+    echo "| # | kind | ours NOTIFY → served s | transfer s | diff+sign+verify s | commit+switch s (store / switch) | daemon total s | ours CPU s | ours RSS MiB | ours came as | BIND NOTIFY → served s | BIND CPU s | BIND RSS MiB | BIND came as |"
     echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|"
     awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14}' "$ROWS"
     echo
