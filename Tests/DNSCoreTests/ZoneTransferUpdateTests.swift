@@ -48,6 +48,24 @@ import Testing
         #expect(Set(updated.zone.warnings) == Set(full.warnings))
     }
 
+    /// A new serial with a change in the middle of a big zone: the leading SOA is compared on its own, so
+    /// the stretch is the change, not everything from the top (which would pass `maxChanged`).
+    @Test func aNewSerialWithAChangeInTheMiddleIsAShortStretch() throws {
+        let filler = (0..<400).map { "n\($0) 300 TXT \"\($0)\"\n" }.joined()
+        let oldText = Self.base + filler
+        let newText = oldText.replacingOccurrences(of: " 1 3600", with: " 2 3600")
+            .replacingOccurrences(of: "n200 300 TXT \"200\"\n", with: "n200 300 TXT \"200\"\nn200a 300 A 192.0.2.7\n")
+            .replacingOccurrences(of: "n300 300 TXT \"300\"\n", with: "")
+        let old = try Self.records(oldText)
+        let new = try Self.records(newText)
+        let zone = Zone(records: old, origin: Self.origin)
+        let updated = try #require(zone.updated(from: old, to: new, maxChanged: 200), "one short stretch besides the SOA")
+        #expect(updated.zone == Zone(records: new, origin: Self.origin))
+        #expect(updated.changedNames.contains(Self.origin) && updated.changedNames.contains("n200a.example.test.")
+            && updated.changedNames.contains("n300.example.test."))
+        #expect(updated.changedNames.count < 150, "\(updated.changedNames.count) names rebuilt")
+    }
+
     @Test func aRewrittenTransferIsLeftToAFullBuild() throws {
         let old = try Self.records(Self.base)
         let zone = Zone(records: old, origin: Self.origin)

@@ -3,7 +3,7 @@ extension Zone {
     /// of the same primary, `old` — by rebuilding only the names whose records differ.
     ///
     /// A primary sends a zone in the same order every time, so two transfers differ in one stretch of
-    /// records; everything before and after it is skipped by comparing records in order, and only the
+    /// records (besides the leading SOA, compared on its own); everything before and after it is skipped by comparing records in order, and only the
     /// owners met in that stretch are rebuilt (with every record the new transfer holds for them, exactly
     /// as `Zone(records:)` would group them). That spares building and comparing 100k names to find one
     /// change. Nil when the stretch holds more than `maxChanged` records (a reordered or rewritten
@@ -12,7 +12,11 @@ extension Zone {
         -> (zone: Zone, changedNames: Set<DomainName>)?
     {
         let common = min(old.count, new.count)
-        var prefix = 0
+        // The SOA leads every transfer and changes with every version: compared apart, so that a change
+        // in the middle of the zone is a stretch from that change, not from the top (which would pass
+        // `maxChanged` and rebuild the whole zone for one added name).
+        let leadingSOA = common > 0 && old[0].type == .SOA && new[0].type == .SOA
+        var prefix = leadingSOA ? 1 : 0
         while prefix < common && old[prefix] == new[prefix] { prefix += 1 }
         var suffix = 0
         while suffix < common - prefix && old[old.count - 1 - suffix] == new[new.count - 1 - suffix] { suffix += 1 }
@@ -20,6 +24,10 @@ extension Zone {
         let newStretch = new[prefix..<(new.count - suffix)]
         guard oldStretch.count + newStretch.count <= maxChanged else { return nil }
         var names: Set<DomainName> = []
+        if leadingSOA && old[0] != new[0] {
+            names.insert(old[0].name)
+            names.insert(new[0].name)
+        }
         for record in oldStretch { names.insert(record.name) }
         for record in newStretch { names.insert(record.name) }
         guard !names.isEmpty else { return (self, []) }
