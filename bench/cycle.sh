@@ -218,11 +218,17 @@ t0=$(now)
 "$SIGNER" serve --db "$DB" --listen "127.0.0.1:$SIGNER_PORT" >"$W/signer.log" 2>&1 &
 SIGNER_PID=$!
 signed() { dig +time=1 +tries=1 +norec +dnssec -p "$1" @127.0.0.1 "$2" "$3" 2>/dev/null | grep -q "RRSIG.*$4"; }
-deadline=$(( $(date +%s) + STEP_TIMEOUT ))
-until signed "$SIGNER_PORT" "$ORIGIN" SOA SOA; do
-    (( $(date +%s) < deadline )) || die "no signed answer within $STEP_TIMEOUT s (see $W/signer.log)"
-    sleep 0.1
-done
+# first_signing PID LIMIT LOG COMMAND...: waits (bounded, while PID lives) until COMMAND succeeds.
+first_signing() {
+    local pid=$1 limit=$2 logfile=$3; shift 3
+    local deadline=$(( $(date +%s) + limit ))
+    until "$@"; do
+        kill -0 "$pid" 2>/dev/null || die "the server exited (see $logfile)"
+        (( $(date +%s) < deadline )) || die "not signed within $limit s (see $logfile)"
+        sleep 0.1
+    done
+}
+first_signing "$SIGNER_PID" "$STEP_TIMEOUT" "$W/signer.log" signed "$SIGNER_PORT" "$ORIGIN" SOA SOA
 FIRST=$(fsub "$(now)" "$t0")
 FIRST_RSS=$(rss_of "$SIGNER_PID")
 log "first signing served after $FIRST s, RSS $FIRST_RSS MiB"
@@ -281,12 +287,7 @@ bind_done() {
 t0=$(now)
 "$NAMED" -g -c "$B/named.conf" >"$B/named.log" 2>&1 &
 BIND_PID=$!
-deadline=$(( $(date +%s) + BIND_FIRST_TIMEOUT ))
-until bind_done; do
-    kill -0 "$BIND_PID" 2>/dev/null || die "named exited (see $B/named.log)"
-    (( $(date +%s) < deadline )) || die "BIND did not finish signing within $BIND_FIRST_TIMEOUT s (see $B/named.log)"
-    sleep 0.2
-done
+first_signing "$BIND_PID" "$BIND_FIRST_TIMEOUT" "$B/named.log" bind_done
 BIND_FIRST=$(fsub "$(now)" "$t0")
 BIND_FIRST_RSS=$(rss_of "$BIND_PID")
 log "BIND signed the zone after $BIND_FIRST s, RSS $BIND_FIRST_RSS MiB"
