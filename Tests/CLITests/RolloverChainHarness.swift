@@ -118,8 +118,11 @@ final class RolloverChain: @unchecked Sendable {
         prober = Prober(chain: self)
     }
 
-    /// Stops the helpers and every daemon, by PID; the directory stays when COUNTERSIGN_KEEP_CHAIN=1.
+    /// Stops the helpers and every daemon, by PID; the directory (every daemon's log and the signer's
+    /// store) stays when COUNTERSIGN_KEEP_CHAIN=1, and when the prober saw a wrong answer, so a failure
+    /// seen once in CI can be read afterwards.
     func stop() {
+        let sawWrongAnswers = prober.map { !$0.current.failures.isEmpty } ?? false
         prober?.stop()
         registrar?.stop()
         observer?.stop()
@@ -127,8 +130,8 @@ final class RolloverChain: @unchecked Sendable {
         unbound?.stop(grace: 2)
         primaryNSD?.stop()
         parentNSD?.stop()
-        if ProcessInfo.processInfo.environment["COUNTERSIGN_KEEP_CHAIN"] == "1" {
-            print("[chain] kept \(dir)")
+        if ProcessInfo.processInfo.environment["COUNTERSIGN_KEEP_CHAIN"] == "1" || sawWrongAnswers {
+            print("[chain] kept \(dir)" + (sawWrongAnswers ? " (the prober saw wrong answers)" : ""))
         } else {
             try? FileManager.default.removeItem(at: directory)
         }
