@@ -57,13 +57,16 @@ struct ZoneUpdate: Sendable {
     func apply(transfer: Zone, knownDiff: ZoneDiff? = nil, to current: Current?, signInFull: Bool = false, now: UInt32) -> Outcome {
         let changedNames = knownDiff.map { Set(Self.names(in: $0)) }
         // With a known diff, the new counts come from the current version's and the changed names.
-        let census = if let current, let changedNames {
-            (current.census ?? TransferGuard.Census(current.unsigned)).updated(from: current.unsigned, to: transfer, at: changedNames)
+        // The current version's counts are counted once (after a start) and then carried.
+        let currentCensus = current.flatMap { current in changedNames.map { _ in current.census ?? TransferGuard.Census(current.unsigned) } }
+            ?? current?.census
+        let census = if let current, let changedNames, let currentCensus {
+            currentCensus.updated(from: current.unsigned, to: transfer, at: changedNames)
         } else {
             TransferGuard.Census(transfer)
         }
         let verdict = guards.check(transfer, current: current?.unsigned, changedNames: changedNames, census: census,
-                                   currentRRsets: current?.census?.rrsets)
+                                   currentRRsets: currentCensus?.rrsets)
         guard case .accept(let usedOverride) = verdict else { return .refused(verdict.refusal!) }
         do {
             guard let current else {

@@ -564,9 +564,9 @@ actor ZoneWorker {
         }
         if change.usedOverride { config.acceptNext = false }
         let stored = clock.now
-        defer { lastCommitSplit = (stored - began, clock.now - stored) }
         do {
             try served.publish(change.signed.zone, changedNames: change.signed.changedNames)
+            lastCommitSplit = (stored - began, clock.now - stored)
         } catch {
             logger.critical("cannot serve the new version", metadata: meta(["reason": "\(error)"]))
             return
