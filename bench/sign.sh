@@ -183,7 +183,7 @@ TSV=$RESULTS/sign.tsv
     tsv2md <"$TSV"
     echo
     [ "$SKIP_VERIFY" = yes ] || echo "- dns-signer has no --skip-verify yet: its only row includes the self-check of the signed zone."
-    [ "$SKIP_VERIFY" = yes ] && echo "- 'dns-signer (with self-verify)' is the shipped behaviour (our verifier checks every signature and the chain before writing); '--skip-verify' is signing only, comparable with the peers (dnssec-signzone runs with -P)."
+    [ "$SKIP_VERIFY" = yes ] && echo "- 'dns-signer (with self-verify)' is the shipped behaviour (our verifier rebuilds the signed data of every signature and checks it, our fresh signatures by their receipts after one full verification per key, and the chain, before writing); '--skip-verify' is signing only, comparable with the peers (dnssec-signzone runs with -P)."
     echo "- dns-signer publishes CDS and CDNSKEY at the apex (2 more RRSIGs than the peers, which run with CDS/CDNSKEY off)."
     if [ -n "$CRYPTO_LIMIT" ]; then
         echo "- Physical limit: openssl signs $CRYPTO_LIMIT ECDSA P-256 signatures/s on $NCPU cores (table below)."

@@ -20,6 +20,8 @@ public final class SharedUDPExchanger: @unchecked Sendable {
 
     // Event-loop confined.
     private var channels: [Bool: EventLoopFuture<any Channel>] = [:]
+    /// The sockets whose binding finished.
+    private var bound: [Bool: any Channel] = [:]
     private var pending: [Key: Pending] = [:]
 
     private struct Key: Hashable {
@@ -45,6 +47,20 @@ public final class SharedUDPExchanger: @unchecked Sendable {
         return (try? await promise.futureResult.get()) ?? .failure(.timeout)
     }
 
+    /// The loop its state lives on: a caller that runs there asks with `ask` and no thread hop.
+    public var eventLoop: any EventLoop { loop }
+
+    /// `exchange` for a caller on `eventLoop`: `done` is called there with the answer, or nil when
+    /// none came in time (or the socket failed).
+    public func ask(_ query: Message, to server: SocketAddress, timeout: Duration, done: @escaping (Message?) -> Void) {
+        loop.preconditionInEventLoop()
+        let promise = loop.makePromise(of: UpstreamResolver.Exchange.self)
+        promise.futureResult.whenSuccess { exchange in
+            if case .answer(let message) = exchange { done(message) } else { done(nil) }
+        }
+        send(query, to: server, timeout: timeout, promise: promise)
+    }
+
     /// How many questions wait for an answer (for tests).
     var inFlight: Int {
         get async { (try? await loop.submit { self.pending.count }.get()) ?? 0 }
@@ -61,17 +77,26 @@ public final class SharedUDPExchanger: @unchecked Sendable {
         }
         pending[key] = Pending(query: query, promise: promise, timer: timer)
         let isV6 = server.protocol == .inet6
+        // The socket once bound, written to at once: a future callback per question cost more than the
+        // question (ten thousand zones ask 167 a second).
+        if let channel = bound[isV6] {
+            return write(query, to: server, on: channel, key: key)
+        }
         channel(isV6: isV6).whenComplete { result in
             switch result {
             case .success(let channel):
-                let bytes = channel.allocator.buffer(bytes: query.encode())
-                channel.writeAndFlush(AddressedEnvelope(remoteAddress: server, data: bytes)).whenFailure { error in
-                    self.finish(key, .failure(.badAnswer("cannot send to \(server): \(error)")))
-                }
+                self.write(query, to: server, on: channel, key: key)
             case .failure(let error):
                 self.channels[isV6] = nil  // try binding again next time
                 self.finish(key, .failure(.badAnswer("cannot open a UDP socket: \(error)")))
             }
+        }
+    }
+
+    private func write(_ query: Message, to server: SocketAddress, on channel: any Channel, key: Key) {
+        let bytes = channel.allocator.buffer(bytes: query.encode())
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: server, data: bytes)).whenFailure { error in
+            self.finish(key, .failure(.badAnswer("cannot send to \(server): \(error)")))
         }
     }
 
@@ -90,7 +115,11 @@ public final class SharedUDPExchanger: @unchecked Sendable {
             .bind(to: isV6 ? UpstreamResolver.anyIPv6 : UpstreamResolver.anyIPv4)
         channels[isV6] = future
         future.whenSuccess { channel in
-            channel.closeFuture.whenComplete { _ in bound.value.channels[isV6] = nil }
+            bound.value.bound[isV6] = channel
+            channel.closeFuture.whenComplete { _ in
+                bound.value.channels[isV6] = nil
+                bound.value.bound[isV6] = nil
+            }
         }
         return future
     }

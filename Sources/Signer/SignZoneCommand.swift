@@ -85,8 +85,9 @@ struct SignZoneCommand: ParsableCommand {
         try SignerOptions.refuseErrors(in: zone, file: input)
 
         let signingTime = now ?? UInt32(Date().timeIntervalSince1970)
-        let signed = try ZoneSigner.sign(zone: zone, keys: keySet, policy: policy, now: signingTime)
-        let failures = skipVerify ? [] : ZoneVerifier.verify(signed.zone, now: signingTime)
+        let receipts = skipVerify ? nil : SignatureReceipts()
+        let signed = try ZoneSigner.sign(zone: zone, keys: keySet, policy: policy, now: signingTime, receipts: receipts)
+        let failures = skipVerify ? [] : ZoneVerifier.verify(signed.zone, now: signingTime, receipts: receipts)
         guard failures.isEmpty else {
             for failure in failures.prefix(20) { SignerOptions.note("verification failed: \(failure)") }
             throw SignerOptions.Failure("the signed zone did not verify; nothing written")

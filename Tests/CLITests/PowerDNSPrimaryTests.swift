@@ -42,6 +42,10 @@ struct PowerDNSPrimaryTests {
         let validated = try SignerDaemonTests.delv(harness, anchor: anchor, TwoTierHarness.zone, "A")
         #expect(validated.contains("; fully validated") && validated.contains("192.0.2.10"), "delv:\n\(validated)")
         let firstSerial = try #require(harness.signerSerial())
+        // `auto` (the default) asked PowerDNS's version.bind at the first poll and chose content polling:
+        // PowerDNS changes ALIAS content without raising the serial.
+        let chosen = TwoTierHarness.poll(10, { harness.signerLog }, until: { $0.contains("poll mode chosen") })
+        #expect(chosen.output.contains("mode=content"), "auto must choose content polling for PowerDNS:\n\(harness.logs)")
 
         // An edit on the PowerDNS side: serial bump and a new record, reloaded by the bind backend.
         try pdns.editZone { text in

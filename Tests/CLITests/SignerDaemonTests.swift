@@ -108,6 +108,58 @@ struct SignerDaemonTests {
         #expect(change.seconds < 5, "within one poll interval: took \(change.seconds) s")
     }
 
+    /// The value of the zone's `countersign_polls_total` series with `result`, from the signer's /metrics.
+    static func polls(_ metricsPort: Int, result: String) -> Double {
+        let text = (try? ExternalTool.run("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(metricsPort)/metrics"], timeout: 10)) ?? ""
+        let line = text.split(separator: "\n").first {
+            $0.hasPrefix("countersign_polls_total{") && $0.contains("zone=\"\(TwoTierHarness.zone)\"") && $0.contains("result=\"\(result)\"")
+        }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// Between changes a zone's serial checks are run by the daemon's shared poller while its worker
+    /// sleeps: the polls must go on at the zone's pace (metrics, `zone status` after the batched write),
+    /// a primary that goes silent must still be noticed as failing, and its return as a recovery.
+    @Test func quietPollsGoOnWhileTheZoneSleepsAndASilentPrimaryIsNoticed() throws {
+        guard ExternalTool.require("nsd"), ExternalTool.require("dig"), ExternalTool.require("curl") else { return }
+        let harness = try TwoTierHarness(name: "two-tier-parked")
+        defer { harness.cleanUp() }
+        try harness.startUpstream(address: "192.0.2.10")
+        try harness.setUpPrimary(notify: false)
+        try harness.startPrimary()
+        try harness.addSignerZone(poll: "2s")
+        let metricsPort = try FreePort.next()
+        try harness.startSigner(["--metrics-listen", "127.0.0.1:\(metricsPort)"])
+        #expect(TwoTierHarness.poll(30, { harness.askSigner(TwoTierHarness.zone, "SOA") }, until: Self.signedAnswer).ok, "\(harness.logs)")
+
+        // `auto` settled on serial polling for dns-primary (which raises its serial when an expansion moves).
+        let chosen = TwoTierHarness.poll(10, { harness.signerLog }, until: { $0.contains("poll mode chosen") })
+        #expect(chosen.output.contains("mode=serial"), "auto must choose serial polling for dns-primary:\n\(harness.logs)")
+        // Unchanged polls every 2 s (plus jitter under 0.2 s): at least four more within 12 s.
+        let before = Self.polls(metricsPort, result: "unchanged")
+        let quiet = TwoTierHarness.poll(12, { "\(Self.polls(metricsPort, result: "unchanged"))" }, until: { (Double($0) ?? 0) >= before + 4 })
+        #expect(quiet.ok, "unchanged polls went from \(before) to \(quiet.output)\n\(harness.logs)")
+        let health = (try? ExternalTool.run("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(metricsPort)/healthz"], timeout: 10)) ?? ""
+        #expect(health.hasPrefix("ok"), "\(health)")
+
+        // The primary goes silent: the poller hands the zone back and its worker counts failed polls.
+        harness.stopPrimary()
+        let failing = TwoTierHarness.poll(20, { "\(Self.polls(metricsPort, result: "failed"))" }, until: { (Double($0) ?? 0) >= 2 })
+        #expect(failing.ok, "a silent primary was not noticed: \(failing.output) failed polls\n\(harness.logs)")
+        #expect(harness.askSigner(TwoTierHarness.zone, "SOA").contains("RRSIG"), "the stored version is still served")
+
+        // It comes back: polls succeed again, the zone parks again and its quiet polls resume.
+        try harness.startPrimary()
+        let resumed = Self.polls(metricsPort, result: "unchanged")
+        let again = TwoTierHarness.poll(30, { "\(Self.polls(metricsPort, result: "unchanged"))" }, until: { (Double($0) ?? 0) >= resumed + 4 })
+        #expect(again.ok, "quiet polls did not resume after the primary returned\n\(harness.logs)")
+
+        // The batched poll times are written when the daemon stops: zone status shows a quiet poll.
+        harness.stopSigner()
+        let status = try harness.signerCLI(["zone", "status", TwoTierHarness.zone])
+        #expect(status.contains("unchanged (SOA serial"), "zone status after a stop:\n\(status)")
+    }
+
     @Test func aRestartedSignerServesItsLastVersionBeforeAnyPoll() throws {
         guard ExternalTool.require("nsd"), ExternalTool.require("dig") else { return }
         let harness = try TwoTierHarness(name: "two-tier-restart")

@@ -78,13 +78,14 @@ import Testing
         try store.recordPoll(zone: "z0.bulk.test.", state: published, events: [])
         try store.recordPollTimes([
             .init(zone: "z0.bulk.test.", lastPollAt: 1_990, lastSuccessAt: 1_990),  // noted before the publish
-            .init(zone: "z1.bulk.test.", lastPollAt: 2_100, lastSuccessAt: 2_100),
+            .init(zone: "z1.bulk.test.", lastPollAt: 2_100, lastSuccessAt: 2_100, result: "unchanged (SOA serial 7)"),
             .init(zone: "z2.bulk.test.", lastPollAt: 2_200, lastSuccessAt: nil),
             .init(zone: "gone.bulk.test.", lastPollAt: 2_300, lastSuccessAt: 2_300),  // removed meanwhile: skipped
         ])
         #expect(try store.state(zone: "z0.bulk.test.") == published)
         #expect(try store.state(zone: "z1.bulk.test.").lastPollAt == 2_100)
         #expect(try store.state(zone: "z1.bulk.test.").lastSuccessAt == 2_100)
+        #expect(try store.state(zone: "z1.bulk.test.").lastPollResult == "unchanged (SOA serial 7)", "the quiet poll's result is written with its time")
         #expect(try store.state(zone: "z2.bulk.test.").lastPollAt == 2_200)
         #expect(try store.state(zone: "z2.bulk.test.").lastSuccessAt == nil, "a failed poll's time says nothing of success")
     }
@@ -93,9 +94,14 @@ import Testing
         let store = try store()
         try store.addZones(try Self.configs(2), now: Self.now)
         let times = PollTimes()
+        var recorded = ZoneState()
+        recorded.lastPollResult = "published serial 5"
+        try store.recordPoll(zone: "z1.bulk.test.", state: recorded, events: [])
         times.note(.init(zone: "z0.bulk.test.", lastPollAt: 100, lastSuccessAt: 100))
         times.note(.init(zone: "z0.bulk.test.", lastPollAt: 160, lastSuccessAt: 160))
-        times.note(.init(zone: "z1.bulk.test.", lastPollAt: 130, lastSuccessAt: 130))
+        // The first quiet poll after a change notes its new result; the next ones note only their times,
+        // and the result noted first must still be written.
+        times.note(.init(zone: "z1.bulk.test.", lastPollAt: 130, lastSuccessAt: 130, result: "unchanged (SOA serial 5)"))
         // A write that fails (a full disk) keeps the times for the next flush; a newer time noted
         // meanwhile wins over the kept one.
         struct DiskFull: Error {}
@@ -109,6 +115,7 @@ import Testing
         #expect(try store.state(zone: "z0.bulk.test.").lastPollAt == 160)
         #expect(try store.state(zone: "z1.bulk.test.").lastPollAt == 190)
         #expect(try store.state(zone: "z1.bulk.test.").lastSuccessAt == nil, "the newer time (of a poll that found no answer) replaced the kept one")
+        #expect(try store.state(zone: "z1.bulk.test.").lastPollResult == "unchanged (SOA serial 5)", "the kept result survived the failed write and the newer time")
         try times.flush { _ in Issue.record("nothing pending: nothing to write") }
     }
 }

@@ -105,4 +105,38 @@ import Testing
         #expect(actions.contains(.alert(.expiring(earliestExpiry: 2 * 86_400))))
         #expect(!cycle.event(.tick(now: 10)).contains(.alert(.expiring(earliestExpiry: 2 * 86_400))))
     }
+
+    /// Polls the shared poller ran while the worker slept count as unchanged polls at their time: the
+    /// expire clock restarts from the last one and the next poll follows it.
+    @Test func quietPollsRunElsewhereMoveTheExpireClockAndTheNextPoll() {
+        var cycle = Self.machine { $0.pollInterval = 60 }
+        var facts = Self.facts
+        facts.soaExpire = 600
+        _ = cycle.event(.started(now: 1_000_000, published: facts, lastSuccess: 1_000_000))
+        _ = cycle.event(.pollFinished(now: 1_000_001, .unchanged(facts)))
+        #expect(cycle.expiresAt == 1_000_601)
+        let besides = cycle.nextDeadlineBesidesPoll
+        #expect(besides == 1_000_601, "while parked the worker sleeps until the expire time, not the poll")
+        // The worker wakes at the expire time it knew; the poller polled quietly until 1_000_590.
+        #expect(cycle.event(.quietPolls(now: 1_000_601, lastAt: 1_000_590)) == [], "no expiry: the primary answered")
+        #expect(cycle.lastSuccess == 1_000_590)
+        #expect(cycle.expiresAt == 1_001_190)
+        #expect(cycle.nextPoll >= 1_000_650 && cycle.nextPoll < 1_000_656)
+        #expect(!cycle.isExpired)
+        // An older report (a quiet poll noted before the last own poll) changes nothing.
+        #expect(cycle.event(.quietPolls(now: 1_000_602, lastAt: 1_000_500)) == [])
+        #expect(cycle.lastSuccess == 1_000_590)
+    }
+
+    @Test func quietPollsAreIgnoredWhileFailingOrPolling() {
+        var cycle = Self.machine { $0.pollInterval = 60 }
+        _ = cycle.event(.started(now: 1_000, published: Self.facts, lastSuccess: 1_000))
+        #expect(cycle.phase == .polling)
+        #expect(cycle.event(.quietPolls(now: 1_001, lastAt: 1_001)) == [], "a poll runs: its outcome decides")
+        #expect(cycle.lastSuccess == 1_000)
+        _ = cycle.event(.pollFinished(now: 1_002, .failed(reason: "timeout")))
+        #expect(cycle.failures == 1)
+        _ = cycle.event(.quietPolls(now: 1_003, lastAt: 1_003))
+        #expect(cycle.failures == 1 && cycle.lastSuccess == 1_000, "a failing zone is never parked; a stray report is not a recovery")
+    }
 }

@@ -22,6 +22,8 @@ extension ZoneSigner {
         let denialTTL: UInt32
         /// DNSKEY, CDS and CDNSKEY TTL.
         let keyTTL: UInt32
+        /// Where each signature made is recorded for the self-check (`SignatureReceipts`); nil: nowhere.
+        var receipts: SignatureReceipts?
 
         init(zone: Zone, keys: ZoneKeySet, policy: SigningPolicy, now: UInt32) throws(ZoneSigningError) {
             if let problem = policy.problem { throw .invalidPolicy(problem) }
@@ -130,6 +132,7 @@ extension ZoneSigner {
                 } catch {
                     throw .signing(zone: apex, owner: rrset.name, type: rrset.type, error)
                 }
+                receipts?.record(key, signedData: buffer, signature: rrsig.signature)
                 rdatas.append(.rrsig(rrsig))
             }
             return RRset(name: rrset.name, type: .RRSIG, dnsClass: rrset.dnsClass, ttl: rrset.ttl, rdatas: rdatas)

@@ -9,16 +9,17 @@ extension ZoneSigner {
     /// Signer-generated types in `diff` (RRSIG, NSEC, NSEC3, NSEC3PARAM, DNSKEY, CDS, CDNSKEY) are
     /// ignored, as a full signing would replace them. When the keys, key roles, denial settings or
     /// the TTLs taken from the SOA differ from those `previous` was signed with, nothing can be kept
-    /// and the zone is signed in full.
+    /// and the zone is signed in full. Each signature made is recorded in `receipts` (for the self-check).
     public static func update(
         _ previous: SignedZone, applying diff: ZoneDiff, keys: ZoneKeySet, policy: SigningPolicy = SigningPolicy(),
-        now: UInt32
+        now: UInt32, receipts: SignatureReceipts? = nil
     ) throws(ZoneSigningError) -> SignedZone {
         var update = Update(zone: previous.zone)
         update.apply(diff)
-        let context = try Context(zone: update.zone, keys: keys, policy: policy, now: now)
+        var context = try Context(zone: update.zone, keys: keys, policy: policy, now: now)
+        context.receipts = receipts
         guard let fingerprint = previous.fingerprint, fingerprint == context.fingerprint else {
-            return try sign(zone: update.zone, keys: keys, policy: policy, now: now)
+            return try sign(zone: update.zone, keys: keys, policy: policy, now: now, receipts: receipts)
         }
         update.context = context
         update.fixSignatures()
@@ -52,11 +53,13 @@ extension ZoneSigner {
     /// expired. Everything else is kept. The result's `nextResign` says when to call this again. When
     /// the keys or settings differ from those the zone was signed with, the zone is signed in full.
     public static func refresh(
-        _ signed: SignedZone, keys: ZoneKeySet, policy: SigningPolicy = SigningPolicy(), now: UInt32
+        _ signed: SignedZone, keys: ZoneKeySet, policy: SigningPolicy = SigningPolicy(), now: UInt32,
+        receipts: SignatureReceipts? = nil
     ) throws(ZoneSigningError) -> SignedZone {
-        let context = try Context(zone: signed.zone, keys: keys, policy: policy, now: now)
+        var context = try Context(zone: signed.zone, keys: keys, policy: policy, now: now)
+        context.receipts = receipts
         guard let fingerprint = signed.fingerprint, fingerprint == context.fingerprint else {
-            return try sign(zone: signed.zone, keys: keys, policy: policy, now: now)
+            return try sign(zone: signed.zone, keys: keys, policy: policy, now: now, receipts: receipts)
         }
         var update = Update(zone: signed.zone)
         update.context = context

@@ -8,11 +8,13 @@
 /// anew. What is signed: everything at the apex and at authoritative names, DS (and the NSEC) at a
 /// delegation; never NS at a cut, glue or occluded data (RFC 4035 §2.2).
 public enum ZoneSigner {
-    /// Signs `zone` from scratch.
+    /// Signs `zone` from scratch; each signature made is recorded in `receipts` (for the self-check).
     public static func sign(
-        zone: Zone, keys: ZoneKeySet, policy: SigningPolicy = SigningPolicy(), now: UInt32
+        zone: Zone, keys: ZoneKeySet, policy: SigningPolicy = SigningPolicy(), now: UInt32,
+        receipts: SignatureReceipts? = nil
     ) throws(ZoneSigningError) -> SignedZone {
-        let context = try Context(zone: zone, keys: keys, policy: policy, now: now)
+        var context = try Context(zone: zone, keys: keys, policy: policy, now: now)
+        context.receipts = receipts
         let apexSets = try context.apexRRsets()
 
         // The input without signer-owned records (looked up on all cores: hashing 100k names is not

@@ -6,7 +6,7 @@ extension ZoneVerifier {
     /// move, so this finds what `verify` would find in the changed part at a fraction of the cost
     /// (a signer that publishes on every transfer cannot verify 100k names each time).
     public static func verifyChanges(_ zone: Zone, names: some Sequence<DomainName>, now: UInt32,
-                                     unpublishedKeys: [DNSKEY] = []) -> [VerificationFailure] {
+                                     unpublishedKeys: [DNSKEY] = [], receipts: SignatureReceipts? = nil) -> [VerificationFailure] {
         let apex = zone.origin
         guard case (let keys, var failures)? = apexKeys(zone, unpublishedKeys: unpublishedKeys) else {
             return [VerificationFailure(owner: apex, type: .DNSKEY, reason: .noDNSKEY)]
@@ -15,7 +15,7 @@ extension ZoneVerifier {
         var ordered: [DomainName] = [apex]
         for name in names where unique.insert(name).inserted { ordered.append(name) }
 
-        let context = NodeContext(apex: apex, now: now, keys: keys)
+        let context = NodeContext(apex: apex, now: now, keys: keys, receipts: receipts)
         var buffer: [UInt8] = []
         buffer.reserveCapacity(4096)
         var sepSigned = false

@@ -15,7 +15,11 @@ public enum ZoneVerifier {
     /// `unpublishedKeys`: keys of the signer's own that sign without being in the DNSKEY RRset (an
     /// algorithm rollover's new keys before publication, its old ones after): their signatures are
     /// checked like the others but count for no algorithm, as a validator that cannot see them ignores them.
-    public static func verify(_ zone: Zone, now: UInt32, unpublishedKeys: [DNSKEY] = []) -> [VerificationFailure] {
+    ///
+    /// `receipts`: what the signer that made `zone` recorded (`SignatureReceipts`); a signature with a
+    /// receipt for the key and the rebuilt signed data needs no public-key arithmetic.
+    public static func verify(_ zone: Zone, now: UInt32, unpublishedKeys: [DNSKEY] = [],
+                              receipts: SignatureReceipts? = nil) -> [VerificationFailure] {
         let apex = zone.origin
         guard case (let keys, var failures)? = apexKeys(zone, unpublishedKeys: unpublishedKeys) else {
             return [VerificationFailure(owner: apex, type: .DNSKEY, reason: .noDNSKEY)]
@@ -23,7 +27,7 @@ public enum ZoneVerifier {
         let view = View(zone)
 
         // Signatures, name by name on all cores.
-        let context = NodeContext(apex: apex, now: now, keys: keys)
+        let context = NodeContext(apex: apex, now: now, keys: keys, receipts: receipts)
         let results = ParallelWork.map(count: view.names.count, minimumChunk: 64, scratch: { () -> [UInt8] in
             var buffer: [UInt8] = []
             buffer.reserveCapacity(4096)
@@ -108,6 +112,8 @@ public enum ZoneVerifier {
         /// counts for nothing.
         var isRevoked: Bool
         var publicKey: DNSSECPublicKey
+        /// The DNSKEY's Public Key field, as the signer's receipts name it.
+        var publicKeyBytes: [UInt8]
         /// In the DNSKEY RRset; an unpublished key's signatures are checked but satisfy nothing.
         var isPublished = true
     }
@@ -120,8 +126,10 @@ public enum ZoneVerifier {
         /// The algorithms of the active keys; bit `i` of a mask stands for `algorithms[i]`.
         let algorithms: [DNSSECAlgorithm]
         let allAlgorithms: UInt64
+        let receipts: SignatureReceipts?
 
-        init(apex: DomainName, now: UInt32, keys: [Key]) {
+        init(apex: DomainName, now: UInt32, keys: [Key], receipts: SignatureReceipts? = nil) {
+            self.receipts = receipts
             self.apex = apex
             self.now = now
             self.keys = keys
@@ -162,7 +170,8 @@ public enum ZoneVerifier {
                                 buffer.removeAll(keepingCapacity: true)
                                 rrsig.appendSignedData(over: rrset, to: &buffer)
                             }
-                            if key.publicKey.isValidSignature(rrsig.signature, over: buffer) {
+                            if receipts?.holds(publicKey: key.publicKeyBytes, signedData: buffer, signature: rrsig.signature) == true
+                                || key.publicKey.isValidSignature(rrsig.signature, over: buffer) {
                                 verifiedBy = index
                                 break
                             }
@@ -203,7 +212,7 @@ public enum ZoneVerifier {
             guard dnskey.isZoneKey, dnskey.protocol == 3, let publicKey = try? DNSSECPublicKey(dnskey) else { continue }
             keys.append(Key(
                 keyTag: dnskey.keyTag, algorithm: DNSSECAlgorithm(dnskey.algorithm), isSEP: dnskey.isSecureEntryPoint,
-                isRevoked: dnskey.flags & 0x0080 != 0, publicKey: publicKey))
+                isRevoked: dnskey.flags & 0x0080 != 0, publicKey: publicKey, publicKeyBytes: dnskey.publicKey))
         }
         return keys
     }

@@ -44,6 +44,7 @@ package enum CountersignMetrics {
     /// is expired only while no poll succeeds, so the gauge reads 0 from the first good poll on rather than
     /// appearing only once a zone expires (an alert on `== 1` then has a series to watch).
     package static func pollFinished(zone: String, result: PollResult, at seconds: Int64) {
+        if result == .unchanged { return UnchangedPolls(zone: zone).record(at: seconds) }
         Counter(label: Name.polls, dimensions: [("zone", zone), ("result", result.rawValue)]).increment()
         Gauge(label: Name.lastPoll, dimensions: [("zone", zone)]).record(Double(seconds))
         if result == .changed || result == .unchanged {
@@ -80,6 +81,30 @@ package enum CountersignMetrics {
     /// 1 while a zone is past its SOA expire without a successful poll (and so answered with SERVFAIL).
     package static func setExpired(zone: String, _ expired: Bool) {
         Gauge(label: Name.zoneExpired, dimensions: [("zone", zone)]).record(expired ? 1 : 0)
+    }
+
+    /// The series an unchanged poll updates (`pollFinished(zone:result: .unchanged, at:)`), looked up
+    /// once: the signer's shared poller records thousands of unchanged polls a minute, and looking each
+    /// series up by name and labels was most of what recording one cost.
+    package struct UnchangedPolls: Sendable {
+        private let polls: Counter
+        private let lastPoll: Gauge
+        private let lastSuccess: Gauge
+        private let expired: Gauge
+
+        package init(zone: String) {
+            polls = Counter(label: Name.polls, dimensions: [("zone", zone), ("result", PollResult.unchanged.rawValue)])
+            lastPoll = Gauge(label: Name.lastPoll, dimensions: [("zone", zone)])
+            lastSuccess = Gauge(label: Name.lastSuccessfulTransfer, dimensions: [("zone", zone)])
+            expired = Gauge(label: Name.zoneExpired, dimensions: [("zone", zone)])
+        }
+
+        package func record(at seconds: Int64) {
+            polls.increment()
+            lastPoll.record(Double(seconds))
+            lastSuccess.record(Double(seconds))
+            expired.record(0)
+        }
     }
 
     /// One ALIAS target resolution ended (on the primary; `zone` is the zone holding the ALIAS).

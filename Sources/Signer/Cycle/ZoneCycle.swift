@@ -70,6 +70,11 @@ struct ZoneCycle: Sendable {
         /// When the key lifecycle next needs a step (nil: nothing scheduled); a time at or before `now`
         /// asks for one as soon as no cycle runs.
         case keysDue(now: Int64, at: Int64?)
+        /// While the machine slept, the signer's shared poller (`SerialWatch`) asked the primary for the
+        /// SOA at the poll pace and found the serial held every time, last at `lastAt`: as if an unchanged
+        /// poll had finished then. Ignored unless idle with nothing published missing and no failure
+        /// counted (a zone is parked only then).
+        case quietPolls(now: Int64, lastAt: Int64)
     }
 
     enum Alert: Sendable, Equatable {
@@ -127,6 +132,19 @@ struct ZoneCycle: Sendable {
         return deadline
     }
 
+    /// The earliest time something other than a poll is due: how long a worker whose polls the shared
+    /// poller runs may sleep.
+    var nextDeadlineBesidesPoll: Int64? {
+        var deadline: Int64?
+        func earliest(_ time: Int64) { deadline = min(deadline ?? time, time) }
+        if let resign = nextResignAttempt ?? published?.nextResign { earliest(resign) }
+        if let expiry = expiresAt, !isExpired { earliest(expiry) }
+        if let keys = keysDueAt, published != nil { earliest(keys) }
+        // The warning a poll's tick would have raised (`due`).
+        if let published, !alertedExpiring { earliest(published.earliestExpiry - settings.expiryWarning) }
+        return deadline
+    }
+
     /// When the zone stops being served without a successful poll (nil: never, or nothing to serve).
     var expiresAt: Int64? {
         guard settings.stopServingOnExpire, let published else { return nil }
@@ -151,6 +169,9 @@ struct ZoneCycle: Sendable {
         case let .keysDue(now, at):
             keysDueAt = at
             return due(now)
+        case let .quietPolls(now, lastAt):
+            guard phase == .idle, failures == 0, let published, lastAt > (lastSuccess ?? .min) else { return due(now) }
+            return pollFinished(.unchanged(published), now: lastAt) + due(now)
         case let .pollFinished(now, outcome):
             precondition(phase == .polling, "a poll finished that was not started")
             phase = .idle
@@ -265,15 +286,6 @@ struct ZoneCycle: Sendable {
         return actions
     }
 
-    /// 0 ..< pollInterval/10 seconds, from a SplitMix64 sequence.
-    private mutating func jitter() -> Int64 {
-        let spread = settings.pollInterval / 10
-        guard spread > 0 else { return 0 }
-        jitterState &+= 0x9E37_79B9_7F4A_7C15
-        var z = jitterState
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Int64(z % UInt64(spread))
-    }
+    /// 0 ..< pollInterval/10 seconds (`PollJitter`).
+    private mutating func jitter() -> Int64 { PollJitter.next(&jitterState, interval: settings.pollInterval) }
 }

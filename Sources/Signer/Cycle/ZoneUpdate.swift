@@ -86,10 +86,11 @@ struct ZoneUpdate: Sendable {
             if insecure || !ZoneUpdate.isSigned(current.signed.zone) {
                 return try fullSigning(transfer, previous: current.signed, contentDiff: contentDiff, usedOverride: usedOverride, census: census, now: now)
             }
-            let signed = try ZoneSigner.update(current.signed, applying: diff, keys: keys, policy: policy, now: now)
+            let receipts = SignatureReceipts()
+            let signed = try ZoneSigner.update(current.signed, applying: diff, keys: keys, policy: policy, now: now, receipts: receipts)
             let signedDiff = Self.signedDiff(from: current.signed, to: signed)
             let failures = ZoneVerifier.verifyChanges(signed.zone, names: Self.names(in: signedDiff), now: now,
-                                                      unpublishedKeys: keys.unpublishedSigningKeys)
+                                                      unpublishedKeys: keys.unpublishedSigningKeys, receipts: receipts)
             if let reason = Self.describe(failures) ?? chainProblem(signed.zone) { return .signingFailed(reason) }
             return .changed(Change(
                 unsigned: transfer, signed: signed, unsignedDiff: contentDiff, signedDiff: signedDiff,
@@ -142,8 +143,10 @@ struct ZoneUpdate: Sendable {
                 signedDiff: nil, summary: ChangeSummary(contentDiff ?? ZoneDiff(from: Zone(origin: unsigned.origin), to: unsigned)),
                 usedOverride: usedOverride, census: census))
         }
-        let signed = try ZoneSigner.sign(zone: Self.withSerial(unsigned, serial), keys: keys, policy: policy, now: now)
-        let failures = ZoneVerifier.verify(signed.zone, now: now, unpublishedKeys: keys.unpublishedSigningKeys)
+        // The self-check confirms our own fresh signatures by their receipts (`SignatureReceipts`).
+        let receipts = SignatureReceipts()
+        let signed = try ZoneSigner.sign(zone: Self.withSerial(unsigned, serial), keys: keys, policy: policy, now: now, receipts: receipts)
+        let failures = ZoneVerifier.verify(signed.zone, now: now, unpublishedKeys: keys.unpublishedSigningKeys, receipts: receipts)
         if let reason = Self.describe(failures) ?? chainProblem(signed.zone) { return .signingFailed(reason) }
         return .changed(Change(
             unsigned: unsigned, signed: signed, unsignedDiff: contentDiff, signedDiff: nil,
@@ -161,16 +164,17 @@ struct ZoneUpdate: Sendable {
             let serial = Self.signedSerial(previous: oldSerial, unsigned: current.unsigned.serial, policy: serialPolicy, now: now)
             var signed = current.signed
             var touched: Set<DomainName>? = []
+            let receipts = SignatureReceipts()
             if serial != oldSerial {
                 let diff = Self.signingDiff(ZoneDiff(), from: current.unsigned, to: current.unsigned, oldSerial: oldSerial ?? serial, newSerial: serial)
-                signed = try ZoneSigner.update(signed, applying: diff, keys: keys, policy: policy, now: now)
+                signed = try ZoneSigner.update(signed, applying: diff, keys: keys, policy: policy, now: now, receipts: receipts)
                 touched = signed.changedNames
             }
-            signed = try ZoneSigner.refresh(signed, keys: keys, policy: policy, now: now)
+            signed = try ZoneSigner.refresh(signed, keys: keys, policy: policy, now: now, receipts: receipts)
             if let names = signed.changedNames, let earlier = touched { signed.changedNames = names.union(earlier) } else { signed.changedNames = nil }
             let signedDiff = Self.signedDiff(from: current.signed, to: signed)
             let failures = ZoneVerifier.verifyChanges(signed.zone, names: Self.names(in: signedDiff), now: now,
-                                                      unpublishedKeys: keys.unpublishedSigningKeys)
+                                                      unpublishedKeys: keys.unpublishedSigningKeys, receipts: receipts)
             if let reason = Self.describe(failures) ?? chainProblem(signed.zone) { return .signingFailed(reason) }
             return .changed(Change(
                 unsigned: current.unsigned, signed: signed, unsignedDiff: ZoneDiff(), signedDiff: signedDiff,

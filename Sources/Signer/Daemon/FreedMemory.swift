@@ -1,3 +1,4 @@
+import DNSEdge
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +18,15 @@ enum FreedMemory {
     }()
     #endif
 
+    /// A cycle ran (a transfer, a signing, a key step) since the last `release`: there may be freed memory
+    /// to give back. An idle signer has none, and the trim walks the whole heap (hundreds of MiB with ten
+    /// thousand zones), so it is skipped then.
+    private static let churned = Locked(false)
+
+    static func noteChurn() { churned.withLock { $0 = true } }
+
     static func release() {
+        guard churned.withLock({ churned in defer { churned = false }; return churned }) else { return }
         #if canImport(Glibc)
         _ = trim?(0)
         #endif

@@ -1,6 +1,6 @@
 import DNSEdge
 
-/// The times of unchanged polls, written to the store together every half minute instead of in one
+/// The times (and result texts) of unchanged polls, written to the store together every half minute instead of in one
 /// transaction per poll.
 ///
 /// Ten thousand zones polled every minute are 167 polls a second; when nothing changed, all that a poll
@@ -16,8 +16,14 @@ final class PollTimes: Sendable {
 
     private let pending = Locked<[String: SignerStore.PollTime]>([:])
 
+    /// Keeps the newest time per zone; a result noted earlier stays unless a newer one replaces it
+    /// (a poll notes its result only when it differs from the one recorded before).
     func note(_ time: SignerStore.PollTime) {
-        pending.withLock { $0[time.zone] = time }
+        pending.withLock { pending in
+            var time = time
+            if time.result == nil { time.result = pending[time.zone]?.result }
+            pending[time.zone] = time
+        }
     }
 
     /// Hands what is pending to `write` (the store's `recordPollTimes`, one transaction); when it throws
@@ -32,7 +38,13 @@ final class PollTimes: Sendable {
             try write(batch)
         } catch {
             pending.withLock { pending in
-                for time in batch where pending[time.zone] == nil { pending[time.zone] = time }
+                for time in batch {
+                    if let newer = pending[time.zone] {
+                        if newer.result == nil { pending[time.zone]?.result = time.result }
+                    } else {
+                        pending[time.zone] = time
+                    }
+                }
             }
             throw error
         }

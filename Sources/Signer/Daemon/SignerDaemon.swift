@@ -29,6 +29,8 @@ actor SignerDaemon {
     private var runningVersions: [String: SignerStore.ZoneVersion] = [:]
     /// The catalog zone served now (`catalog set`): its name and membership digest.
     var publishedCatalog: (name: DomainName, digest: [UInt8])?
+    /// The members and groups the published catalog was built from: an unchanged list is not built again.
+    var catalogInput: (members: Set<DomainName>, groups: [String])?
     /// The catalogs followed (`catalog follow`), each polled by its own loop.
     private var followers: [DomainName: (follower: CatalogFollower, loop: Task<Void, Never>, settings: FollowedCatalog)] = [:]
     /// The static zones of `--zone-file` (served as given, never polled) and who may transfer them.
@@ -40,6 +42,8 @@ actor SignerDaemon {
     private let pollTimes = PollTimes()
     /// The first polls of zones loaded together, a few at a time (see `apply`).
     private let firstPolls = ConcurrencyGate(width: max(4, 4 * ProcessInfo.processInfo.activeProcessorCount))
+    /// Runs the serial-only polls of sleeping zones on one event loop (ZoneWorker+Parking).
+    private let serialPoller: SerialPoller
 
     init(store: SignerStore, served: ServedZones, logger: Logger, group: any EventLoopGroup,
          staticZones: Set<DomainName> = [], parentResolvers: [ListenAddress] = [],
@@ -50,6 +54,7 @@ actor SignerDaemon {
         self.logger = logger
         self.now = now
         self.staticZones = staticZones
+        serialPoller = SerialPoller(exchanger: ZoneWorker.soaClient.shared ?? SharedUDPExchanger(), now: now)
         transfers = AXFRClient(group: group)
         let sender = NotifySender(group: group, logger: logger)
         downstream = DownstreamNotifier(sender: sender, targets: { [store, logger] zone in
@@ -146,7 +151,7 @@ actor SignerDaemon {
             }
             fresh.append((config, ZoneWorker(config: config, store: store, served: served, transfers: transfers,
                                               downstream: downstream, logger: logger, parentProbe: parentProbe,
-                                              pollTimes: pollTimes, now: now)))
+                                              pollTimes: pollTimes, poller: serialPoller, now: now)))
         }
         // New zones are loaded (their stored versions served) all at once; their first polls (a transfer,
         // new keys and a full signing for a new zone) then run a few at a time through `firstPolls`, in
@@ -173,10 +178,11 @@ actor SignerDaemon {
             // A zone removed while it waited for its place is not polled (its poll would serve it again).
             await firstPolls.run { if !Task.isCancelled { await Self.tick(worker) } }
             while !Task.isCancelled {
-                await worker.wakeup.wait(seconds: await worker.secondsToNextDeadline())
+                await worker.wakeup.wait(seconds: await worker.secondsToSleep())
                 if Task.isCancelled { break }
                 await Self.tick(worker)
             }
+            await worker.leavePoller()
         }
     }
 

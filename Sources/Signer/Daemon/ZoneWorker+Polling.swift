@@ -19,11 +19,34 @@ extension ZoneWorker {
     func unchangedSerial() async -> UInt32? {
         // While polls fail, go straight to the transfer: its error is the one to report, and an SOA query
         // to a primary that is down would only add its timeout to every retry.
-        guard !transferAsked, machine.failures == 0, let held = state.unsignedSerial else { return nil }
-        // A content check is due at the first poll after a start and every `contentCheckSeconds` after.
-        guard let last = lastContentCheck, now() - last < config.contentCheckSeconds else { return nil }
+        guard machine.failures == 0, !transferAsked, let held = state.unsignedSerial,
+              // A content check is due at the first poll after a start and every `contentCheckSeconds` after.
+              let last = lastContentCheck, now() - last < config.contentCheckSeconds else {
+            settleModeBesideTransfer()
+            return nil
+        }
         guard await pollMode() == .serial, let serial = await primarySerial(), serial == held else { return nil }
         return serial
+    }
+
+    /// `auto` settles at the first poll, while its transfer runs (one `version.bind` question beside it,
+    /// not before it), so that the zone may be parked after that poll (ZoneWorker+Parking) rather than
+    /// after a second poll of its own. Not awaited: if the answer comes after the poll, the zone's next
+    /// poll is its own and parks after it.
+    private func settleModeBesideTransfer() {
+        guard config.pollMode == .auto, detectedMode == nil, !modeSettling else { return }
+        modeSettling = true
+        Task { [weak self] in
+            _ = await self?.pollMode()
+            await self?.modeSettled()
+        }
+    }
+
+    private func modeSettled() { modeSettling = false }
+
+    /// What `zone status` says of a poll that found the serial held (the worker's own or the poller's).
+    func unchangedSerialResult(_ serial: UInt32) -> String {
+        "unchanged (SOA serial \(serial); serial polling, content check every \(SignerStoreOptions.duration(config.contentCheckSeconds)))"
     }
 
     /// The mode in force: the configured one, or for `auto` what the primary's `version.bind` says

@@ -29,8 +29,8 @@ actor ZoneWorker {
     var state = ZoneState()
     /// The state as the store last recorded it, apart from poll times noted in `pollTimes`: an unchanged
     /// poll that leaves everything else as recorded is not written on its own.
-    private var recordedState: ZoneState?
-    private let pollTimes: PollTimes
+    var recordedState: ZoneState?
+    let pollTimes: PollTimes
     /// The key lifecycle and the keys' private halves; loaded at start, replaced only by a committed step.
     var keys: ZoneKeys?
     let parentProbe: ParentDSProbe
@@ -61,6 +61,8 @@ actor ZoneWorker {
     var lastCommitSplit: (store: Duration, switch: Duration)?
     /// The poll mode `auto` settled on.
     var detectedMode: SignerZoneConfig.PollMode?
+    /// A `version.bind` question for `auto` is out.
+    var modeSettling = false
     /// The primary answered IXFR with NOTIMP/REFUSED/FORMERR: AXFR only until then.
     var ixfrRetryAt: Int64?
     /// The last broken IXFR's error, refused and alerted once (`refuses(broken:from:)`).
@@ -75,12 +77,21 @@ actor ZoneWorker {
     nonisolated let wakeup = WakeupSignal()
     /// What the machine asked for when the zone was loaded (its first poll, a key step): the first
     /// `tick` carries it out, so that loading thousands of zones serves them all before any is polled.
-    private var startActions: [ZoneCycle.Action]?
+    var startActions: [ZoneCycle.Action]?
+    /// Runs the zone's serial-only polls while it sleeps (ZoneWorker+Parking); nil: the worker polls itself.
+    let poller: SerialPoller?
+    /// The zone's polls are the poller's until the worker wakes.
+    var parked = false
+    /// What the poller reports while the zone is parked.
+    nonisolated let parkedPolls = ParkedPolls()
+    /// The result text of the poller's unchanged polls.
+    var parkedResult: String?
 
     init(config: SignerZoneConfig, store: SignerStore, served: ServedZones, transfers: AXFRClient,
          downstream: DownstreamNotifier, logger: Logger, parentProbe: ParentDSProbe, pollTimes: PollTimes,
-         now: @escaping @Sendable () -> Int64) {
+         poller: SerialPoller? = nil, now: @escaping @Sendable () -> Int64) {
         self.parentProbe = parentProbe
+        self.poller = poller
         self.pollTimes = pollTimes
         self.origin = config.origin
         self.config = config
@@ -149,7 +160,7 @@ actor ZoneWorker {
             return await execute(first)
         }
         let time = now()
-        var actions: [ZoneCycle.Action] = []
+        var actions = unpark(now: time)
         if let settings = pendingTiming, machine.phase == .idle {
             pendingTiming = nil
             actions += restartCycle(settings, now: time)
@@ -180,9 +191,15 @@ actor ZoneWorker {
     /// quarter second (a deadline that passed while a cycle ran in another task is taken at the next
     /// tick), at most an hour.
     func secondsToNextDeadline() -> Double {
-        if pendingTiming != nil || pollAsked || keysAsked || reviewing.decisionAsked || (needsFullResign && !fullResignAsked && hasPublished) { return 0 }
+        if hasPendingRequest { return 0 }
         let remaining = Double(machine.nextDeadline) - Date().timeIntervalSince1970
         return min(3600, max(0.25, remaining + 0.01))
+    }
+
+    /// Something waits for the next tick: new settings, a poll or key step asked for, a review decision,
+    /// or the full re-signing a denial change calls for.
+    var hasPendingRequest: Bool {
+        pendingTiming != nil || pollAsked || keysAsked || reviewing.decisionAsked || (needsFullResign && !fullResignAsked && hasPublished)
     }
 
     /// NOTIFY from the primary, or `zone refresh`: poll now (or right after the cycle running).
@@ -192,7 +209,8 @@ actor ZoneWorker {
         // Before its first poll (waiting at start for a place among the first polls) the zone transfers
         // at that poll anyway: polling here would bypass the limit on first polls running at once.
         guard startActions == nil else { return }
-        await execute(machine.event(.notified(now: now())))
+        let time = now()
+        await execute(unpark(now: time) + machine.event(.notified(now: time)))
     }
 
     /// New settings from the store (`zone set`, accept-next, refresh, …), taken up at the next tick:
@@ -252,7 +270,7 @@ actor ZoneWorker {
         ZoneHealthInput(
             zone: origin.text, earliestSignatureExpiry: machine.published?.earliestExpiry,
             refreshMargin: Int64(config.signingPolicy.refreshMargin), expired: machine.isExpired,
-            lastSuccess: machine.lastSuccess, since: since,
+            lastSuccess: [machine.lastSuccess, parked ? parkedPolls.lastQuiet : nil].compactMap { $0 }.max(), since: since,
             maxSilence: Int64(max(1, config.pollSeconds)) * 10 + 300)
     }
 
@@ -278,6 +296,7 @@ actor ZoneWorker {
 
     private func execute(_ initial: [ZoneCycle.Action]) async {
         defer { releaseCurrentIfSmall() }
+        if !initial.isEmpty { FreedMemory.noteChurn() }
         var queue = initial
         while !queue.isEmpty {
             let action = queue.removeFirst()
@@ -314,9 +333,9 @@ actor ZoneWorker {
             config.refreshRequested = false
         }
         state.lastPollAt = startedAt
-        if let facts = publishedFacts, let serial = await unchangedSerial() {
+        if let serial = await unchangedSerial(), let facts = publishedFacts {
             state.lastSuccessAt = now()
-            state.lastPollResult = "unchanged (SOA serial \(serial); serial polling, content check every \(SignerStoreOptions.duration(config.contentCheckSeconds)))"
+            state.lastPollResult = unchangedSerialResult(serial)
             return finishPoll(.unchanged(facts), change: nil)
         }
         transferAsked = false
@@ -600,11 +619,18 @@ actor ZoneWorker {
     }
 
     func commitState(events: [OperatorEvent]) {
+        // A poll that changed only its times and its result text (the first unchanged poll after a
+        // change says "unchanged" where the last said "published") waits for the batched write: with
+        // thousands of zones that first quiet poll was a synced transaction per zone.
         if events.isEmpty, var recorded = recordedState, let pollAt = state.lastPollAt {
             recorded.lastPollAt = state.lastPollAt
             recorded.lastSuccessAt = state.lastSuccessAt
+            let newResult = recorded.lastPollResult != state.lastPollResult
+            recorded.lastPollResult = state.lastPollResult
             if recorded == state {
-                pollTimes.note(SignerStore.PollTime(zone: origin.text, lastPollAt: pollAt, lastSuccessAt: state.lastSuccessAt))
+                pollTimes.note(SignerStore.PollTime(zone: origin.text, lastPollAt: pollAt, lastSuccessAt: state.lastSuccessAt,
+                                                    result: newResult ? state.lastPollResult : nil))
+                if newResult { recordedState = recorded }
                 return
             }
         }

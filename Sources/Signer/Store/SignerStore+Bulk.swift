@@ -80,11 +80,13 @@ extension SignerStore {
         return acls
     }
 
-    /// The time of an unchanged poll, to be written later with others (`PollTimes`).
+    /// The time of an unchanged poll and the result it reports, to be written later with others (`PollTimes`).
     struct PollTime: Sendable, Equatable {
         var zone: String
         var lastPollAt: Int64
         var lastSuccessAt: Int64?
+        /// The text `zone status` shows for the poll; nil leaves the stored one.
+        var result: String? = nil
     }
 
     /// Writes many zones' poll times in one transaction. A time never moves back: a version published
@@ -93,11 +95,12 @@ extension SignerStore {
         guard !times.isEmpty else { return }
         try writeImmediate { db in
             let statement = try db.makeStatement(sql: """
-                UPDATE zone_state SET last_poll_at = ?, last_success_at = coalesce(?, last_success_at)
+                UPDATE zone_state SET last_poll_at = ?, last_success_at = coalesce(?, last_success_at),
+                    last_poll_result = coalesce(?, last_poll_result)
                 WHERE zone_id = (SELECT id FROM zones WHERE name = ?) AND coalesce(last_poll_at, 0) <= ?
                 """)
             for time in times {
-                try statement.execute(arguments: [time.lastPollAt, time.lastSuccessAt, time.zone, time.lastPollAt])
+                try statement.execute(arguments: [time.lastPollAt, time.lastSuccessAt, time.result, time.zone, time.lastPollAt])
             }
         }
     }

@@ -50,8 +50,7 @@ extension SignerStore {
     // MARK: Columns
 
     static func writeGuardSettings(_ config: SignerZoneConfig, zoneID: Int64, _ db: Database) throws {
-        try db.execute(sql: "UPDATE zones SET growth_limit = ?, growth_min_rrsets = ? WHERE id = ?",
-                       arguments: [config.growthLimit, config.growthMinRRsets, zoneID])
+        try db.cachedStatement(sql: "UPDATE zones SET growth_limit = ?, growth_min_rrsets = ? WHERE id = ?").execute(arguments: [config.growthLimit, config.growthMinRRsets, zoneID])
     }
 
     static func readGuardSettings(_ row: Row, into config: inout SignerZoneConfig) {

@@ -119,13 +119,12 @@ extension SignerStore {
     // MARK: Settings columns
 
     static func writeKeySettings(_ config: SignerZoneConfig, zoneID: Int64, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE zones SET zsk_lifetime = ?, ksk_lifetime = ?, propagation_delay = ?, parent_ds_ttl = ?,
                     parent_servers = ?, ds_check_interval = ?, unsigned = ?, poll_mode = ?, content_check = ?,
                     transfer_mode = ? WHERE id = ?
-                """,
-            arguments: [config.zskLifetime, config.kskLifetime, config.propagationDelay, config.parentDSTTL,
+                """).execute(arguments: [config.zskLifetime, config.kskLifetime, config.propagationDelay, config.parentDSTTL,
                         config.parentServers.map(\.description).joined(separator: " "), config.dsCheckInterval,
                         config.unsigned, config.pollMode.rawValue, config.contentCheckSeconds, config.transferMode.rawValue, zoneID])
     }

@@ -146,9 +146,8 @@ extension SignerStore {
     // MARK: Settings columns
 
     static func writeReviewSettings(_ config: SignerZoneConfig, zoneID: Int64, _ db: Database) throws {
-        try db.execute(
-            sql: "UPDATE zones SET review_unsigned = ?, review_signed = ?, review_command = ?, review_timeout = ? WHERE id = ?",
-            arguments: [config.reviewUnsigned.rawValue, config.reviewSigned.rawValue, config.reviewCommand, config.reviewTimeout, zoneID])
+        try db.cachedStatement(
+            sql: "UPDATE zones SET review_unsigned = ?, review_signed = ?, review_command = ?, review_timeout = ? WHERE id = ?").execute(arguments: [config.reviewUnsigned.rawValue, config.reviewSigned.rawValue, config.reviewCommand, config.reviewTimeout, zoneID])
     }
 
     static func readReviewSettings(_ row: Row, into config: inout SignerZoneConfig) throws {
