@@ -125,7 +125,7 @@ struct SignerDaemonTests {
         let harness = try TwoTierHarness(name: "two-tier-parked")
         defer { harness.cleanUp() }
         try harness.startUpstream(address: "192.0.2.10")
-        try harness.setUpPrimary(notify: false)
+        try harness.setUpPrimary(notify: true)
         try harness.startPrimary()
         try harness.addSignerZone(poll: "2s")
         let metricsPort = try FreePort.next()
@@ -135,6 +135,10 @@ struct SignerDaemonTests {
         // `auto` settled on serial polling for dns-primary (which raises its serial when an expansion moves).
         let chosen = TwoTierHarness.poll(10, { harness.signerLog }, until: { $0.contains("poll mode chosen") })
         #expect(chosen.output.contains("mode=serial"), "auto must choose serial polling for dns-primary:\n\(harness.logs)")
+        // A NOTIFY'd change takes the zone back from the poller; its quiet polls must resume after it.
+        try harness.primaryCLI(["record", "add", TwoTierHarness.zone, "parked", "300", "A", "192.0.2.66"])
+        let notified = TwoTierHarness.poll(10, { harness.askSigner("parked.search.usa.gov.", "A") }, until: { Self.signedAnswer($0) && $0.contains("192.0.2.66") })
+        #expect(notified.ok, "the NOTIFY'd change was not served:\n\(harness.logs)")
         // Unchanged polls every 2 s (plus jitter under 0.2 s): at least four more within 12 s.
         let before = Self.polls(metricsPort, result: "unchanged")
         let quiet = TwoTierHarness.poll(12, { "\(Self.polls(metricsPort, result: "unchanged"))" }, until: { (Double($0) ?? 0) >= before + 4 })

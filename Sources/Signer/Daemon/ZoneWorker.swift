@@ -210,7 +210,10 @@ actor ZoneWorker {
         // at that poll anyway: polling here would bypass the limit on first polls running at once.
         guard startActions == nil else { return }
         let time = now()
+        let wasParked = parked
         await execute(unpark(now: time) + machine.event(.notified(now: time)))
+        // Its loop sleeps past the polls the poller was to run: wake it to take its deadlines (and park) again.
+        if wasParked { wakeup.wake() }
     }
 
     /// New settings from the store (`zone set`, accept-next, refresh, …), taken up at the next tick:
