@@ -629,7 +629,9 @@ actor ZoneWorker {
             recorded.lastPollAt = state.lastPollAt
             recorded.lastSuccessAt = state.lastSuccessAt
             let newResult = recorded.lastPollResult != state.lastPollResult
-            recorded.lastPollResult = state.lastPollResult
+            // Only an unchanged poll's text waits; any other new result (held for review, rejected) is
+            // what an operator looks for at once.
+            if !newResult || state.lastPollResult?.hasPrefix("unchanged") == true { recorded.lastPollResult = state.lastPollResult }
             if recorded == state {
                 pollTimes.note(SignerStore.PollTime(zone: origin.text, lastPollAt: pollAt, lastSuccessAt: state.lastSuccessAt,
                                                     result: newResult ? state.lastPollResult : nil))
