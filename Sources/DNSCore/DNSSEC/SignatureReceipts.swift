@@ -47,16 +47,19 @@ public final class SignatureReceipts: @unchecked Sendable {
     /// How many signatures have receipts.
     public var count: Int { locked { receipts.count } }
 
-    /// `key` signed `signedData`, giving `signature`.
+    /// `key` signed `signedData`, giving `signature`. Called for every signature a signing makes, on all
+    /// cores: one lock turn, except for each key's first signature, which is verified outside the lock.
     func record(_ key: SigningKey, signedData: [UInt8], signature: [UInt8]) {
         let receipt = Self.receipt(publicKey: key.publicKeyBytes, signedData: signedData, signature: signature)
-        let known = locked { proven[key.publicKeyBytes] }
-        if known == nil {
-            // Outside the lock: the one full verification per key.
-            let valid = key.publicKey.isValidSignature(signature, over: signedData)
-            locked { proven[key.publicKeyBytes] = proven[key.publicKeyBytes] ?? valid }
+        let proof = locked { () -> Bool? in
+            let proof = proven[key.publicKeyBytes]
+            if proof == true { receipts.insert(receipt) }
+            return proof
         }
+        guard proof == nil else { return }
+        let valid = key.publicKey.isValidSignature(signature, over: signedData)
         locked {
+            proven[key.publicKeyBytes] = proven[key.publicKeyBytes] ?? valid
             if proven[key.publicKeyBytes] == true { receipts.insert(receipt) }
         }
     }
@@ -71,13 +74,13 @@ public final class SignatureReceipts: @unchecked Sendable {
         var hasher = SHA256()
         // Lengths first, so that no two different triples hash the same bytes.
         for part in [publicKey, signedData, signature] {
-            let length = UInt32(truncatingIfNeeded: part.count)
-            hasher.update(data: [UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)])
-            hasher.update(data: part)
+            withUnsafeBytes(of: UInt32(truncatingIfNeeded: part.count).bigEndian) { hasher.update(bufferPointer: $0) }
+            part.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         }
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (index, byte) in hasher.finalize().enumerated() { words[index / 8] = words[index / 8] << 8 | UInt64(byte) }
-        return Receipt(a: words[0], b: words[1], c: words[2], d: words[3])
+        return hasher.finalize().withUnsafeBytes { digest in
+            Receipt(a: digest.loadUnaligned(fromByteOffset: 0, as: UInt64.self), b: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                    c: digest.loadUnaligned(fromByteOffset: 16, as: UInt64.self), d: digest.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        }
     }
 
     private func locked<T>(_ body: () -> T) -> T {

@@ -47,7 +47,7 @@ package enum CountersignMetrics {
         if result == .unchanged { return UnchangedPolls(zone: zone).record(at: seconds) }
         Counter(label: Name.polls, dimensions: [("zone", zone), ("result", result.rawValue)]).increment()
         Gauge(label: Name.lastPoll, dimensions: [("zone", zone)]).record(Double(seconds))
-        if result == .changed || result == .unchanged {
+        if result == .changed {
             transferSucceeded(zone: zone, at: seconds)
             setExpired(zone: zone, false)
         }

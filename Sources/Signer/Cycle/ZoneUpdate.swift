@@ -57,9 +57,10 @@ struct ZoneUpdate: Sendable {
     func apply(transfer: Zone, knownDiff: ZoneDiff? = nil, to current: Current?, signInFull: Bool = false, now: UInt32) -> Outcome {
         let changedNames = knownDiff.map { Set(Self.names(in: $0)) }
         // With a known diff, the new counts come from the current version's and the changed names.
-        // The current version's counts are counted once (after a start) and then carried.
-        let currentCensus = current.flatMap { current in changedNames.map { _ in current.census ?? TransferGuard.Census(current.unsigned) } }
-            ?? current?.census
+        // The current version's counts are carried from change to change; after a start they are counted
+        // once, when a known diff needs them.
+        var currentCensus = current?.census
+        if currentCensus == nil, let current, changedNames != nil { currentCensus = TransferGuard.Census(current.unsigned) }
         let census = if let current, let changedNames, let currentCensus {
             currentCensus.updated(from: current.unsigned, to: transfer, at: changedNames)
         } else {

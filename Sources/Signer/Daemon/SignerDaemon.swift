@@ -54,7 +54,7 @@ actor SignerDaemon {
         self.logger = logger
         self.now = now
         self.staticZones = staticZones
-        serialPoller = SerialPoller(exchanger: ZoneWorker.soaClient.shared ?? SharedUDPExchanger(), now: now)
+        serialPoller = SerialPoller(exchanger: ZoneWorker.soaExchanger, now: now)
         transfers = AXFRClient(group: group)
         let sender = NotifySender(group: group, logger: logger)
         downstream = DownstreamNotifier(sender: sender, targets: { [store, logger] zone in

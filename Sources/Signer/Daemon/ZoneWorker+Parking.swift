@@ -43,9 +43,8 @@ extension ZoneWorker {
             servers.append(address)
         }
         parked = true
-        parkedResult = unchangedSerialResult(held)
         let zone = origin.text
-        let result = parkedResult
+        let result = unchangedSerialResult(held)
         let reports = parkedPolls
         let times = pollTimes
         let wakeup = wakeup
@@ -91,8 +90,10 @@ extension ZoneWorker {
             state.lastPollAt = max(state.lastPollAt ?? quietAt, quietAt)
             state.lastSuccessAt = max(state.lastSuccessAt ?? quietAt, quietAt)
             // The poll times noted the same result: the batched write records it.
-            state.lastPollResult = parkedResult
-            recordedState?.lastPollResult = parkedResult
+            // The serial held did not change while parked.
+            let result = state.unsignedSerial.map(unchangedSerialResult)
+            state.lastPollResult = result
+            recordedState?.lastPollResult = result
         }
         if handedBack { actions += machine.event(.notified(now: time)) }
         return actions

@@ -12,7 +12,9 @@ extension ZoneWorker {
     /// from anyway (and the transfer says what is wrong).
     /// The questions share one socket: an SOA serial is only a hint (the transfer it triggers is checked
     /// on its own), and a socket per question was most of an unchanged poll's cost.
-    static let soaClient = DNSQueryClient(timeout: .seconds(1), attempts: 2, shared: SharedUDPExchanger())
+    static let soaClient = DNSQueryClient(timeout: .seconds(1), attempts: 2, shared: soaExchanger)
+    /// The SOA questions' socket, shared with the daemon's `SerialPoller` (which runs on its loop).
+    static let soaExchanger = SharedUDPExchanger()
 
     /// The serial the primary answers when it equals the one we hold and no transfer is called for:
     /// the poll may end there. nil: transfer.

@@ -84,8 +84,6 @@ actor ZoneWorker {
     var parked = false
     /// What the poller reports while the zone is parked.
     nonisolated let parkedPolls = ParkedPolls()
-    /// The result text of the poller's unchanged polls.
-    var parkedResult: String?
 
     init(config: SignerZoneConfig, store: SignerStore, served: ServedZones, transfers: AXFRClient,
          downstream: DownstreamNotifier, logger: Logger, parentProbe: ParentDSProbe, pollTimes: PollTimes,
@@ -494,7 +492,8 @@ actor ZoneWorker {
                 followUps = machine.event(.keysDue(now: now(), at: keysDeadline()))
             }
         } else {
-            commitState(events: events)
+            let unchanged = if case .unchanged = outcome { true } else { false }
+            commitState(events: events, quietResult: unchanged)
         }
         return actions.filter { if case .alert = $0 { return false } else { return true } } + followUps
     }
@@ -621,17 +620,16 @@ actor ZoneWorker {
         }
     }
 
-    func commitState(events: [OperatorEvent]) {
-        // A poll that changed only its times and its result text (the first unchanged poll after a
-        // change says "unchanged" where the last said "published") waits for the batched write: with
-        // thousands of zones that first quiet poll was a synced transaction per zone.
+    /// Records the state. A poll that changed only its times waits for the batched write (`PollTimes`);
+    /// so does an unchanged poll's new result text (`quietResult`: the first unchanged poll after a change
+    /// says "unchanged" where the last said "published"), which with thousands of zones was a synced
+    /// transaction per zone. Any other new result (held for review, rejected) is written at once.
+    func commitState(events: [OperatorEvent], quietResult: Bool = false) {
         if events.isEmpty, var recorded = recordedState, let pollAt = state.lastPollAt {
             recorded.lastPollAt = state.lastPollAt
             recorded.lastSuccessAt = state.lastSuccessAt
             let newResult = recorded.lastPollResult != state.lastPollResult
-            // Only an unchanged poll's text waits; any other new result (held for review, rejected) is
-            // what an operator looks for at once.
-            if !newResult || state.lastPollResult?.hasPrefix("unchanged") == true { recorded.lastPollResult = state.lastPollResult }
+            if quietResult { recorded.lastPollResult = state.lastPollResult }
             if recorded == state {
                 pollTimes.note(SignerStore.PollTime(zone: origin.text, lastPollAt: pollAt, lastSuccessAt: state.lastSuccessAt,
                                                     result: newResult ? state.lastPollResult : nil))
