@@ -145,11 +145,18 @@ validate() {
     timeout 30 delv @127.0.0.1 -p "$SIGNER_PORT" -a "$WORK/trust-anchor.conf" +root="$ZONE" "$1" "$2" 2>&1 || true
 }
 
-# A free port: random in 20000-59999, not bound over UDP or TCP (checked with ss when there is one).
+# A free port: random below the kernel's ephemeral range (ip_local_port_range, 32768-60999 by default),
+# where the daemons' own outgoing sockets take theirs, and not bound over UDP or TCP (checked with ss when
+# there is one). A port drawn inside that range could be taken by an outgoing socket between the check and
+# the daemon's bind ("Address already in use"; seen once in CI).
 free_port() {
-    local port
+    local port ephemeral low=10000 high=32767
+    if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
+        read -r ephemeral _ </proc/sys/net/ipv4/ip_local_port_range
+        if [ "$ephemeral" -gt $((low + 1000)) ]; then high=$((ephemeral - 1)); fi
+    fi
     for _ in $(seq 100); do
-        port=$((20000 + RANDOM % 40000))
+        port=$((low + RANDOM % (high - low + 1)))
         if ! command -v ss >/dev/null || [ -z "$(ss -Hlntu "sport = :$port" 2>/dev/null)" ]; then
             echo "$port"
             return
