@@ -20,8 +20,10 @@ public final class NotifyReceiver: Sendable {
         }
     }
 
-    /// Called when a refresh should start; the machine counts it as in flight until it returns.
-    public typealias Refresh = @Sendable (DomainName) async -> Void
+    /// Called when a refresh should start, with the serial the NOTIFY carried (RFC 1996 §3.7: a hint; nil
+    /// when it carried none, or for the refresh a newer NOTIFY queued behind a running one); the machine
+    /// counts it as in flight until it returns.
+    public typealias Refresh = @Sendable (DomainName, SerialNumber?) async -> Void
 
     private let policies: Locked<[DomainName: ZonePolicy]>
     private let machine = Locked(NotifyReceiverMachine())
@@ -74,8 +76,8 @@ public final class NotifyReceiver: Sendable {
         let serialText = serial.map { "serial \($0)" } ?? "no serial"
         switch action {
         case .refresh:
-            startRefresh(zone)
-            return answer(.NOERROR, "accepted", zone: zone, "\(serialText); refresh started")
+            startRefresh(zone, serial: serial)
+            return answer(.NOERROR, "accepted", zone: zone, "\(serialText); refresh asked")
         case .deferred:
             return answer(.NOERROR, "accepted", zone: zone, "\(serialText); a refresh will follow the one running")
         case .coalesced, .none:
@@ -83,11 +85,14 @@ public final class NotifyReceiver: Sendable {
         }
     }
 
-    private func startRefresh(_ zone: DomainName) {
+    private func startRefresh(_ zone: DomainName, serial: SerialNumber?) {
         Task { [self] in
             var next: NotifyReceiverMachine.Action = .refresh(zone)
+            // Only the first refresh knows its serial; a queued one follows NOTIFYs it did not keep.
+            var hint = serial
             while case .refresh = next {
-                await refreshRequested(zone)
+                await refreshRequested(zone, hint)
+                hint = nil
                 next = machine.withLock { $0.event(.refreshFinished(zone: zone)) }
                 if case .refresh = next {
                     logger.info("notify refresh", metadata: [

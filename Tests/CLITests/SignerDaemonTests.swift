@@ -110,11 +110,72 @@ struct SignerDaemonTests {
 
     /// The value of the zone's `countersign_polls_total` series with `result`, from the signer's /metrics.
     static func polls(_ metricsPort: Int, result: String) -> Double {
+        counter(metricsPort, "countersign_polls_total", result: result)
+    }
+
+    /// The value of the zone's series of counter `name` with `result` (0 while it does not exist).
+    static func counter(_ metricsPort: Int, _ name: String, result: String) -> Double {
         let text = (try? ExternalTool.run("curl", ["-sS", "--max-time", "5", "http://127.0.0.1:\(metricsPort)/metrics"], timeout: 10)) ?? ""
         let line = text.split(separator: "\n").first {
-            $0.hasPrefix("countersign_polls_total{") && $0.contains("zone=\"\(TwoTierHarness.zone)\"") && $0.contains("result=\"\(result)\"")
+            $0.hasPrefix("\(name){") && $0.contains("zone=\"\(TwoTierHarness.zone)\"") && $0.contains("result=\"\(result)\"")
         }
         return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// Every poll of the zone so far, whatever its result.
+    static func allPolls(_ metricsPort: Int) -> Double {
+        ["changed", "unchanged", "refused", "failed", "signing-failed"].reduce(0) { $0 + polls(metricsPort, result: $1) }
+    }
+
+    /// A NOTIFY carries the primary's serial (RFC 1996 §3.7). One with the serial the zone holds asks the
+    /// primary nothing (a primary restarting notifies every zone: NSD does); one with a new serial is
+    /// fetched at once; one with no serial is polled as before. The NOTIFYs come from `ldns-notify`, and
+    /// the primary sends none of its own, so every poll seen is one of ours.
+    @Test func aNotifyWithTheHeldSerialAsksNothingAndANewOneIsFetchedAtOnce() throws {
+        guard ExternalTool.require("nsd"), ExternalTool.require("dig"), ExternalTool.require("curl"),
+              ExternalTool.require("ldns-notify") else { return }
+        let harness = try TwoTierHarness(name: "two-tier-notify-serial")
+        defer { harness.cleanUp() }
+        try harness.startUpstream(address: "192.0.2.10")
+        try harness.setUpPrimary(notify: false)
+        try harness.startPrimary()
+        // Polls an hour apart: nothing but a NOTIFY moves the zone within the test.
+        try harness.addSignerZone(poll: "3600s", extra: ["--poll-mode", "serial"])
+        let metricsPort = try FreePort.next()
+        try harness.startSigner(["--metrics-listen", "127.0.0.1:\(metricsPort)"])
+        #expect(TwoTierHarness.poll(30, { harness.askSigner(TwoTierHarness.zone, "SOA") }, until: Self.signedAnswer).ok, "\(harness.logs)")
+        func primarySerial() -> String {
+            harness.dig(harness.primaryPort, ["+short", TwoTierHarness.zone, "SOA"]).split(separator: " ").dropFirst(2).first.map(String.init) ?? ""
+        }
+        func notify(serial: String?) throws {
+            let args = ["-z", TwoTierHarness.zone, "-p", "\(harness.signerPort)", "-r", "2"] + (serial.map { ["-s", $0] } ?? []) + ["127.0.0.1"]
+            _ = try ExternalTool.run("ldns-notify", args, timeout: 20)
+        }
+        let held = primarySerial()
+        try #require(!held.isEmpty, "no SOA from the primary")
+        let pollsBefore = Self.allPolls(metricsPort)
+
+        for _ in 0..<3 { try notify(serial: held) }
+        let current = TwoTierHarness.poll(10, { "\(Self.counter(metricsPort, "countersign_notifies_total", result: "current"))" }, until: { $0 == "3.0" })
+        #expect(current.ok, "three NOTIFYs with the held serial \(held) counted \(current.output) as current\n\(harness.logs)")
+        #expect(Self.allPolls(metricsPort) == pollsBefore, "a NOTIFY with the held serial made the signer poll")
+
+        // A change the primary does not announce; a NOTIFY with its new serial brings it at once.
+        try harness.primaryCLI(["record", "add", TwoTierHarness.zone, "hinted", "300", "A", "192.0.2.77"])
+        let newSerial = TwoTierHarness.poll(10, { primarySerial() }, until: { $0 != held && !$0.isEmpty })
+        try #require(newSerial.ok, "the primary's serial did not move: \(newSerial.output)")
+        try notify(serial: newSerial.output)
+        let fetched = TwoTierHarness.poll(15, { harness.askSigner("hinted.\(TwoTierHarness.zone)", "A") }, until: {
+            Self.signedAnswer($0) && $0.contains("192.0.2.77")
+        })
+        #expect(fetched.ok, "a NOTIFY with a new serial was not fetched:\n\(fetched.output)\n\(harness.logs)")
+        #expect(Self.counter(metricsPort, "countersign_notifies_total", result: "refresh") == 1)
+
+        // No serial in the NOTIFY: polled as before (the serial check finds it unchanged).
+        let polls = Self.allPolls(metricsPort)
+        try notify(serial: nil)
+        let polled = TwoTierHarness.poll(10, { "\(Self.allPolls(metricsPort))" }, until: { (Double($0) ?? 0) > polls })
+        #expect(polled.ok, "a NOTIFY without a serial was not polled\n\(harness.logs)")
     }
 
     /// Between changes a zone's serial checks are run by the daemon's shared poller while its worker

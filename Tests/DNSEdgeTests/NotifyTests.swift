@@ -50,7 +50,7 @@ struct NotifyTests {
                          refreshTime: Duration = .milliseconds(800)) -> NotifyReceiver {
         NotifyReceiver(zones: [
             EdgeFixtures.origin: NotifyReceiver.ZonePolicy(allowed: allowed.map { try! IPAddressPrefix(parsing: $0) }, key: key),
-        ]) { _ in
+        ]) { _, _ in
             counter.begin()
             try? await Task.sleep(for: refreshTime)
             counter.end()

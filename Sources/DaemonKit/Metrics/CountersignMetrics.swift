@@ -27,6 +27,7 @@ package enum CountersignMetrics {
         package static let aliasResolutions = "countersign_alias_resolutions_total"
         package static let queries = "countersign_queries_total"
         package static let queriesDropped = "countersign_queries_dropped_total"
+        package static let notifies = "countersign_notifies_total"
         package static let notificationQueueDepth = "countersign_notification_queue_depth"
         package static let notificationsDelivered = "countersign_notifications_delivered_total"
         package static let notificationFailures = "countersign_notification_failures_total"
@@ -51,6 +52,18 @@ package enum CountersignMetrics {
             transferSucceeded(zone: zone, at: seconds)
             setExpired(zone: zone, false)
         }
+    }
+
+    /// What an accepted NOTIFY that carried a serial did to its zone.
+    package enum NotifyResult: String, Sendable {
+        /// Its serial was the one held: nothing asked of the primary.
+        case current
+        /// The zone was polled at once.
+        case refresh
+    }
+
+    package static func notified(zone: String, result: NotifyResult) {
+        Counter(label: Name.notifies, dimensions: [("zone", zone), ("result", result.rawValue)]).increment()
     }
 
     /// A complete transfer arrived and passed the guards (or, on the primary, an outgoing AXFR completed).

@@ -79,8 +79,8 @@ actor SignerDaemon {
     /// Loads every stored zone and serves its last published version; the zones' first polls follow in
     /// their loops, after this returns (the listeners need not wait for them).
     func start() async throws {
-        receiver = NotifyReceiver(zones: [:], logger: logger) { [weak self] zone in
-            await self?.notified(zone)
+        receiver = NotifyReceiver(zones: [:], logger: logger) { [weak self] zone, serial in
+            await self?.notified(zone, serial: serial)
         }
         try await reload()
     }
@@ -220,10 +220,10 @@ actor SignerDaemon {
         return NotifyReceiver.ZonePolicy(allowed: allowed, key: try config.tsigKeyName.map { try DomainName($0) })
     }
 
-    private func notified(_ zone: DomainName) async {
+    private func notified(_ zone: DomainName, serial: SerialNumber?) async {
         if let entry = followers[zone] { return entry.follower.wakeup.wake() }
         guard let entry = workers[zone] else { return }
-        await entry.worker.notified()
+        await entry.worker.notified(serial: serial)
     }
 
     func worker(_ zone: DomainName) -> ZoneWorker? { workers[zone]?.worker }

@@ -68,13 +68,28 @@ extension ZoneWorker {
     /// Nothing waits for the worker and the primary answered its last poll: only then are its polls
     /// someone else's.
     private var mayPark: Bool {
-        guard machine.phase == .idle, !machine.pollQueued, machine.failures == 0, !machine.isExpired, hasPublished,
-              !transferAsked, !hasPendingRequest, startActions == nil else { return false }
+        machine.phase == .idle && !machine.pollQueued && !transferAsked && !hasPendingRequest && isSettledOnSerial
+    }
+
+    /// The zone's first poll is done, its primary answers, and a serial check says everything about it:
+    /// the serial mode, or `auto` settled on it (never content mode, whose primaries change content without
+    /// a new serial).
+    var isSettledOnSerial: Bool {
+        guard machine.failures == 0, !machine.isExpired, hasPublished, startActions == nil else { return false }
         switch config.pollMode {
         case .serial: return true
         case .auto: return detectedMode == .serial
         case .content: return false
         }
+    }
+
+    /// A NOTIFY's serial is the one the zone already holds from its primary (RFC 1996 §3.7 lets a secondary
+    /// take the NOTIFY's SOA as a hint; Knot ignores such a NOTIFY too). A serial check would say "same
+    /// serial" and nothing would be fetched, so nothing is asked: a primary that restarts and notifies every
+    /// zone (NSD does, once per zone) costs one datagram each. A stale hint is harmless here: a primary
+    /// whose content moved without a new serial is not in serial mode, and `zone refresh` asks no hint.
+    func notifiedSerialIsHeld(_ serial: SerialNumber) -> Bool {
+        isSettledOnSerial && state.unsignedSerial == serial.rawValue
     }
 
     /// Takes the zone's polls back from the poller; the machine learns of the quiet polls it ran, and of a

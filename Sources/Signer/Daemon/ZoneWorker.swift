@@ -201,8 +201,14 @@ actor ZoneWorker {
     }
 
     /// NOTIFY from the primary, or `zone refresh`: poll now (or right after the cycle running).
-    func notified() async {
+    /// `serial` is the one the NOTIFY carried: when it is the serial we hold and the zone polls by serial,
+    /// there is nothing to fetch (`notifiedSerialIsHeld`).
+    func notified(serial: SerialNumber? = nil) async {
         guard started else { return }
+        if let serial, notifiedSerialIsHeld(serial) {
+            return CountersignMetrics.notified(zone: origin.text, result: .current)
+        }
+        if serial != nil { CountersignMetrics.notified(zone: origin.text, result: .refresh) }
         transferAsked = true
         // Before its first poll (waiting at start for a place among the first polls) the zone transfers
         // at that poll anyway: polling here would bypass the limit on first polls running at once.
