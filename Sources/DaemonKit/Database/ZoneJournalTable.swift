@@ -41,48 +41,43 @@ package enum ZoneJournalTable {
             try reset(zoneID: zoneID, db)
             return
         }
-        let next = try Int64.fetchOne(db, sql: "SELECT ifnull(max(seq), 0) + 1 FROM journal WHERE zone_id = ?", arguments: [zoneID]) ?? 1
-        try db.execute(
-            sql: "INSERT INTO journal (zone_id, seq, from_serial, to_serial, bytes, data) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [zoneID, next, Int64(from.rawValue), Int64(to.rawValue), data.count, Data(data)])
-        let rows = try Row.fetchAll(db, sql: "SELECT seq, bytes FROM journal WHERE zone_id = ? ORDER BY seq", arguments: [zoneID])
+        let next = try Int64.fetchOne(db.cachedStatement(sql: "SELECT ifnull(max(seq), 0) + 1 FROM journal WHERE zone_id = ?"), arguments: [zoneID]) ?? 1
+        try db.cachedStatement(sql: "INSERT INTO journal (zone_id, seq, from_serial, to_serial, bytes, data) VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [zoneID, next, Int64(from.rawValue), Int64(to.rawValue), data.count, Data(data)])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, bytes FROM journal WHERE zone_id = ? ORDER BY seq"), arguments: [zoneID])
         let drop = limits.dropCount(sizesOldestFirst: rows.map { $0["bytes"] as Int })
         guard drop > 0 else { return }
         let lastDropped: Int64 = rows[drop - 1]["seq"]
-        try db.execute(sql: "DELETE FROM journal WHERE zone_id = ? AND seq <= ?", arguments: [zoneID, lastDropped])
+        try db.cachedStatement(sql: "DELETE FROM journal WHERE zone_id = ? AND seq <= ?").execute(arguments: [zoneID, lastDropped])
     }
 
     /// Forgets the zone's history: the next version starts a new journal.
     package static func reset(zoneID: Int64, _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM journal WHERE zone_id = ?", arguments: [zoneID])
+        try db.cachedStatement(sql: "DELETE FROM journal WHERE zone_id = ?").execute(arguments: [zoneID])
     }
 
     /// The steps from the first one starting at `serial` to the newest (what an IXFR from `serial`
     /// needs, `IXFRPlan` decides whether they reach); empty when none starts there.
     package static func steps(from serial: SerialNumber, zoneID: Int64, _ db: Database) throws -> [JournalDelta] {
-        guard let start = try Int64.fetchOne(
-            db, sql: "SELECT min(seq) FROM journal WHERE zone_id = ? AND from_serial = ?",
-            arguments: [zoneID, Int64(serial.rawValue)])
+        guard let start = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(seq) FROM journal WHERE zone_id = ? AND from_serial = ?"), arguments: [zoneID, Int64(serial.rawValue)])
         else { return [] }
-        let blobs = try Data.fetchAll(db, sql: "SELECT data FROM journal WHERE zone_id = ? AND seq >= ? ORDER BY seq",
-                                      arguments: [zoneID, start])
+        let blobs = try Data.fetchAll(db.cachedStatement(sql: "SELECT data FROM journal WHERE zone_id = ? AND seq >= ? ORDER BY seq"), arguments: [zoneID, start])
         return try blobs.map { blob throws(JournalError) in try JournalDeltaCodec.decode([UInt8](blob)) }
     }
 
     /// The newest step's serial, or nil when the journal is empty.
     package static func newestSerial(zoneID: Int64, _ db: Database) throws -> SerialNumber? {
-        try Int64.fetchOne(db, sql: "SELECT to_serial FROM journal WHERE zone_id = ? ORDER BY seq DESC LIMIT 1", arguments: [zoneID])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT to_serial FROM journal WHERE zone_id = ? ORDER BY seq DESC LIMIT 1"), arguments: [zoneID])
             .map { SerialNumber(UInt32(truncatingIfNeeded: $0)) }
     }
 
     /// How far back the journal reaches, or nil when it is empty.
     package static func reach(zoneID: Int64, _ db: Database) throws -> JournalReach? {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT count(*) AS n, ifnull(sum(bytes), 0) AS total,
                 (SELECT from_serial FROM journal WHERE zone_id = ?1 ORDER BY seq LIMIT 1) AS oldest,
                 (SELECT to_serial FROM journal WHERE zone_id = ?1 ORDER BY seq DESC LIMIT 1) AS newest
             FROM journal WHERE zone_id = ?1
-            """, arguments: [zoneID]),
+            """), arguments: [zoneID]),
             let count = row["n"] as Int?, count > 0, let oldest = row["oldest"] as Int64?, let newest = row["newest"] as Int64?
         else { return nil }
         return JournalReach(oldestSerial: UInt32(truncatingIfNeeded: oldest), newestSerial: UInt32(truncatingIfNeeded: newest),

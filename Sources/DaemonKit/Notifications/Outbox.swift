@@ -28,8 +28,8 @@ package enum Outbox {
     /// Records `event` inside the caller's transaction `db`.
     package static func record(_ event: OperatorEvent, in db: Database) throws {
         let details = String(decoding: try JSONEncoder().encode(event.details), as: UTF8.self)
-        try db.execute(
-            sql: "INSERT INTO outbox_events (id, kind, severity, zone, time, summary, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        // Prepared once per connection: every published version records its events here.
+        try db.cachedStatement(sql: "INSERT INTO outbox_events (id, kind, severity, zone, time, summary, details) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [event.id, event.kind.rawValue, event.severity.rawValue, event.zone, event.time, event.summary, details])
     }
 

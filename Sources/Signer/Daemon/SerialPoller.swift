@@ -64,12 +64,16 @@ final class SerialPoller: @unchecked Sendable {
     }
 
     private func run(_ actions: [SerialWatch.Action]) {
+        var asked = false
+        // The questions of one second leave together, in one system call (`flush` below).
+        defer { if asked { exchanger.flush() } }
         for action in actions {
             switch action {
             case let .ask(zone, primary):
                 guard let servers = parked[zone]?.servers, primary < servers.count else { continue }
                 let query = Message.query(name: zone, type: .SOA, id: 0)
-                exchanger.ask(query, to: servers[primary], timeout: timeout) { answer in
+                asked = true
+                exchanger.ask(query, to: servers[primary], timeout: timeout, flush: false) { answer in
                     self.run(self.machine.answered(zone, primary: primary, serial: answer.flatMap { Self.serial(in: $0, of: zone) },
                                                    now: self.now()))
                 }

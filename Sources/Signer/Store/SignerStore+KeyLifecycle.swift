@@ -26,7 +26,7 @@ extension SignerStore {
     }
 
     static func keyLifecycle(_ db: Database, zoneID: Int64, zone: String) throws -> KeyLifecycle? {
-        guard let text = try String.fetchOne(db, sql: "SELECT document FROM key_lifecycle WHERE zone_id = ?", arguments: [zoneID]) else {
+        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT document FROM key_lifecycle WHERE zone_id = ?"), arguments: [zoneID]) else {
             return nil
         }
         do {
@@ -41,10 +41,9 @@ extension SignerStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let text = String(decoding: try encoder.encode(lifecycle), as: UTF8.self)
-        try db.execute(sql: "INSERT INTO key_lifecycle (zone_id, document) VALUES (?, ?) ON CONFLICT(zone_id) DO UPDATE SET document = excluded.document",
-                       arguments: [zoneID, text])
+        try db.cachedStatement(sql: "INSERT INTO key_lifecycle (zone_id, document) VALUES (?, ?) ON CONFLICT(zone_id) DO UPDATE SET document = excluded.document").execute(arguments: [zoneID, text])
         for id in consumed {
-            try db.execute(sql: "DELETE FROM key_requests WHERE id = ? AND zone_id = ?", arguments: [id, zoneID])
+            try db.cachedStatement(sql: "DELETE FROM key_requests WHERE id = ? AND zone_id = ?").execute(arguments: [id, zoneID])
         }
     }
 
@@ -78,7 +77,7 @@ extension SignerStore {
         let origin = try SignerStore.zoneName(name)
         try writeImmediate { db in
             let id = try SignerStore.zoneID(db, origin)
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM zones WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM zones WHERE id = ?"), arguments: [id]) else {
                 throw SignerStoreError(.unknownZone, zone: origin.text, reason: "no such zone in the store (see `dns-signer zone list`)")
             }
             let config = try SignerStore.storedZone(row).config
@@ -95,8 +94,7 @@ extension SignerStore {
                 throw SignerStoreError(.duplicate, zone: origin.text, reason: "the same request is already waiting for the daemon")
             }
             let text = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
-            try db.execute(sql: "INSERT INTO key_requests (zone_id, request, requested_by, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [id, text, by, SignerStore.timestamp(now)])
+            try db.cachedStatement(sql: "INSERT INTO key_requests (zone_id, request, requested_by, created_at) VALUES (?, ?, ?, ?)").execute(arguments: [id, text, by, SignerStore.timestamp(now)])
             try SignerStore.touch(zoneID: id, now: now, db)
         }
     }
@@ -108,8 +106,7 @@ extension SignerStore {
     }
 
     static func keyRequests(_ db: Database, zoneID: Int64) throws -> [QueuedKeyRequest] {
-        try Row.fetchAll(db, sql: "SELECT id, request, requested_by, created_at FROM key_requests WHERE zone_id = ? ORDER BY id",
-                         arguments: [zoneID]).compactMap { row in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT id, request, requested_by, created_at FROM key_requests WHERE zone_id = ? ORDER BY id"), arguments: [zoneID]).compactMap { row in
             let text: String = row["request"]
             guard let request = try? JSONDecoder().decode(KeyLifecycle.Request.self, from: Data(text.utf8)) else { return nil }
             return QueuedKeyRequest(id: row["id"], request: request, by: row["requested_by"], at: row["created_at"])

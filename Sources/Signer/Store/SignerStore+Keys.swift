@@ -20,8 +20,7 @@ extension SignerStore {
     func keys(zone: String) throws -> [SigningKey] {
         let origin = try SignerStore.zoneName(zone)
         let rows = try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT key_tag, flags, private_pem FROM keys WHERE zone_id = ? ORDER BY id",
-                             arguments: [SignerStore.zoneID(db, origin)])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT key_tag, flags, private_pem FROM keys WHERE zone_id = ? ORDER BY id"), arguments: [SignerStore.zoneID(db, origin)])
         }
         return try rows.map { row in
             let tag: Int = row["key_tag"]
@@ -68,9 +67,7 @@ extension SignerStore {
         try writeImmediate { db in
             let id = try SignerStore.zoneID(db, origin)
             for key in added {
-                try db.execute(
-                    sql: "INSERT INTO keys (zone_id, key_tag, flags, algorithm, private_pem, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [id, Int(key.keyTag), Int(key.flags), Int(key.algorithm.rawValue), key.pemRepresentation,
+                try db.cachedStatement(sql: "INSERT INTO keys (zone_id, key_tag, flags, algorithm, private_pem, created_at) VALUES (?, ?, ?, ?, ?, ?)").execute(arguments: [id, Int(key.keyTag), Int(key.flags), Int(key.algorithm.rawValue), key.pemRepresentation,
                                 SignerStore.timestamp(now)])
             }
             if let lifecycle { try SignerStore.writeKeyLifecycle(lifecycle, consumed: [], zoneID: id, db) }
@@ -84,8 +81,7 @@ extension SignerStore {
     }
 
     static func keyInfo(_ db: Database, zoneID: Int64) throws -> [StoredKeyInfo] {
-        let rows = try Row.fetchAll(db, sql: "SELECT key_tag, flags, algorithm, created_at FROM keys WHERE zone_id = ? ORDER BY id",
-                                    arguments: [zoneID])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT key_tag, flags, algorithm, created_at FROM keys WHERE zone_id = ? ORDER BY id"), arguments: [zoneID])
         let flags = rows.map { UInt16(truncatingIfNeeded: $0["flags"] as Int) }
         let allSEP = flags.allSatisfy { $0 & DNSKEY.sepFlag != 0 }
         return zip(rows, flags).map { row, flags in

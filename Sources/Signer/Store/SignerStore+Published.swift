@@ -48,7 +48,7 @@ extension SignerStore {
                 try SignerStore.writeKeyLifecycle(keyLifecycle, consumed: consumedKeyRequests, zoneID: id, db)
             }
             if consumeAcceptNext {
-                try db.execute(sql: "UPDATE zones SET accept_next = 0 WHERE id = ?", arguments: [id])
+                try db.cachedStatement(sql: "UPDATE zones SET accept_next = 0 WHERE id = ?").execute(arguments: [id])
             }
             for event in events { try Outbox.record(event, in: db) }
         }
@@ -96,8 +96,7 @@ extension SignerStore {
         let origin = try SignerStore.zoneName(name)
         let data = try pool.read { db -> Data? in
             let id = try SignerStore.zoneID(db, origin)
-            return try Data.fetchOne(db, sql: "SELECT data FROM signed_nodes WHERE zone_id = ? AND owner = ?",
-                                     arguments: [id, Data(ZoneNodeCodec.ownerKey(origin))])
+            return try Data.fetchOne(db.cachedStatement(sql: "SELECT data FROM signed_nodes WHERE zone_id = ? AND owner = ?"), arguments: [id, Data(ZoneNodeCodec.ownerKey(origin))])
         }
         guard let data else { return nil }
         do {
@@ -145,7 +144,7 @@ extension SignerStore {
         let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO \(table) (zone_id, owner, data) VALUES (?, ?, ?)")
         switch writes {
         case .all(let rows):
-            try db.execute(sql: "DELETE FROM \(table) WHERE zone_id = ?", arguments: [zoneID])
+            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE zone_id = ?").execute(arguments: [zoneID])
             for row in rows { try upsert.execute(arguments: [zoneID, Data(row.owner), Data(row.data)]) }
         case .changed(let rows):
             let delete = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE zone_id = ? AND owner = ?")
@@ -173,15 +172,13 @@ extension SignerStore {
     // MARK: State rows
 
     static func writeState(_ state: ZoneState, zoneID: Int64, _ db: Database) throws {
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 UPDATE zone_state SET unsigned_serial = ?, unsigned_hash = ?, signed_serial = ?, next_resign = ?,
                     earliest_expiry = ?, last_poll_at = ?, last_poll_result = ?, last_success_at = ?,
                     last_change_at = ?, last_change_summary = ?, consecutive_failures = ?, refusals = ?,
                     last_refusal = ?, expired = ?
                 WHERE zone_id = ?
-                """,
-            arguments: [
+                """).execute(arguments: [
                 state.unsignedSerial.map { Int64($0) }, state.unsignedHash.map { Data($0) },
                 state.signedSerial.map { Int64($0) }, state.nextResign, state.earliestExpiry, state.lastPollAt,
                 state.lastPollResult, state.lastSuccessAt, state.lastChangeAt, state.lastChangeSummary,
@@ -193,7 +190,7 @@ extension SignerStore {
     }
 
     static func readState(zoneID: Int64, zone: String, _ db: Database) throws -> ZoneState {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM zone_state WHERE zone_id = ?", arguments: [zoneID]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM zone_state WHERE zone_id = ?"), arguments: [zoneID]) else {
             throw SignerStoreError(.corrupt, zone: zone, reason: "the zone has no state row")
         }
         return state(from: row)

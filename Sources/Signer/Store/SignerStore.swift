@@ -46,11 +46,9 @@ final class SignerStore: Sendable {
 
     /// Marks a configuration change: the global counter, and the zone's own version and update time.
     static func touch(zoneID: Int64?, now: Date, _ db: Database) throws {
-        try db.execute(sql: "UPDATE config_version SET version = version + 1 WHERE id = 1")
+        try db.cachedStatement(sql: "UPDATE config_version SET version = version + 1 WHERE id = 1").execute()
         if let zoneID {
-            try db.execute(
-                sql: "UPDATE zones SET updated_at = ?, version = version + 1 WHERE id = ?",
-                arguments: [timestamp(now), zoneID])
+            try db.cachedStatement(sql: "UPDATE zones SET updated_at = ?, version = version + 1 WHERE id = ?").execute(arguments: [timestamp(now), zoneID])
         }
     }
 
@@ -74,7 +72,7 @@ final class SignerStore: Sendable {
     /// The zone's row id, or `unknownZone`.
     static func zoneID(_ db: Database, _ origin: DomainName) throws -> Int64 {
         let name = origin.lowercased().text
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM zones WHERE name = ?", arguments: [name]) else {
+        guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM zones WHERE name = ?"), arguments: [name]) else {
             throw SignerStoreError(.unknownZone, zone: name, reason: "no such zone in the store (see `dns-signer zone list`)")
         }
         return id
