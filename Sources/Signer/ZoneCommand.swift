@@ -470,6 +470,7 @@ extension ZoneCommand {
             lines.append(("review", settings.reviewText))
             if let pendingReview { lines.append(("pending review", pendingReview.text(zone: zone, now: now))) }
             lines.append(("on expire", settings.onExpire))
+            if let group = settings.catalogGroup { lines.append(("catalog group", "\(group) (in the catalog produced here)")) }
             if downstream != nil {
                 lines.append(("journal", journal?.text ?? "empty (an IXFR gets the whole zone until the next change)"))
             }

@@ -131,6 +131,8 @@ struct CatalogTSIGTests {
         try harness.signerCLI(["zone", "add", zones[2], "--catalog-group", "blue"] + primary)
         let set = try harness.signerCLI(["zone", "set", zones[1], "--catalog-group", "blue"])
         #expect(set.contains("catalog group: the catalog's → blue"), "zone set:\n\(set)")
+        let shownGroup = try harness.signerCLI(["zone", "status", zones[1]])
+        #expect(shownGroup.contains("blue (in the catalog produced here)"), "zone status:\n\(shownGroup)")
         // Bad input is refused with a reason and changes nothing.
         for (arguments, reason) in [
             (["zone", "set", zones[0], "--catalog-group", ""], "1 to 255 bytes"),
