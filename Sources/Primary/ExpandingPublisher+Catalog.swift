@@ -23,6 +23,7 @@ extension ExpandingPublisher {
             served.remove(published.name)
             publishedCatalog = nil
             routingChanged = true
+            CountersignMetrics.catalogWithdrawn(catalog: published.name.text, role: .produced)
             logger.notice("catalog withdrawn", metadata: ["zone": "\(published.name.text)"])
         }
         guard let wanted else { return }
@@ -44,6 +45,7 @@ extension ExpandingPublisher {
             try served.publish(zone)
             if publishedCatalog == nil { routingChanged = true }
             publishedCatalog = (name, digest)
+            CountersignMetrics.catalogPublished(catalog: name.text, role: .produced, members: catalog.members.count, serial: serial)
             logger.notice("catalog published", metadata: [
                 "zone": "\(name.text)", "serial": "\(serial)", "members": "\(catalog.members.count)",
             ])

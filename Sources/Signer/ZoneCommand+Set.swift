@@ -44,6 +44,10 @@ extension ZoneCommand {
         @Option(name: .long, help: "Algorithm of the keys; on a signed zone this starts an algorithm rollover.") var algorithm: String?
         @Flag(name: .long, inversion: .prefixedNo, exclusivity: .exclusive, help: "One combined signing key, or a KSK and a ZSK; on a signed zone this starts a key-set rollover.")
         var csk: Bool?
+        @Option(name: .customLong("catalog-group"), help: "The group property (RFC 9432 §4.4.2) the zone carries in the catalog produced here, instead of the catalog's.")
+        var catalogGroup: String?
+        @Flag(name: .customLong("no-catalog-group"), help: "Carry the catalog-wide group again (`catalog set --group`), or none.")
+        var noCatalogGroup = false
         @OptionGroup(title: "Keys and rollovers") var keyOptions: KeyPolicyOptions
         @OptionGroup(title: "Review before publishing") var reviewOptions: ReviewOptions
 
@@ -73,6 +77,9 @@ extension ZoneCommand {
             }
             if let algorithm { changes.algorithm = try parse.algorithm(algorithm) }
             changes.csk = csk
+            if catalogGroup != nil && noCatalogGroup { throw parse.bad("--catalog-group/--no-catalog-group", "give one of them, not both") }
+            if let catalogGroup { changes.catalogGroup = .some(catalogGroup) }
+            if noCatalogGroup { changes.catalogGroup = .some(nil) }
             try keyOptions.apply(to: &changes, zone: name)
             try reviewOptions.apply(to: &changes, zone: name)
             return changes
@@ -132,6 +139,8 @@ extension ZoneCommand {
             add("signed serial", old.signedSerialPolicy.rawValue, new.signedSerialPolicy.rawValue, "from the next new version")
             add("on expire", old.expireAction.rawValue, new.expireAction.rawValue)
             add("transfer", old.transferMode.rawValue, new.transferMode.rawValue, "from the next poll")
+            add("catalog group", old.catalogGroup ?? "the catalog's", new.catalogGroup ?? "the catalog's",
+                "in the produced catalog within a second; its secondaries apply it at their next transfer of the catalog")
             lines += ReviewOptions.describe(from: old, to: new)
             return lines
         }

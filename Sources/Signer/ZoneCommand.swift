@@ -42,6 +42,8 @@ struct ZoneCommand: ParsableCommand {
         var signedSerial = "unixtime"
         @Option(name: .customLong("on-expire"), help: "After SOA expire without a successful poll: servfail (default) or keep-serving.")
         var onExpire = "servfail"
+        @Option(name: .customLong("catalog-group"), help: "The group property (RFC 9432 §4.4.2) these zones carry in the catalog produced here, instead of the catalog's (`catalog set --group`).")
+        var catalogGroup: String?
         @OptionGroup(title: "Keys and rollovers") var keyOptions: KeyPolicyOptions
         @OptionGroup(title: "Review before publishing") var reviewOptions: ReviewOptions
 
@@ -110,6 +112,7 @@ struct ZoneCommand: ParsableCommand {
             config.allowSerialDecrease = allowSerialDecrease
             config.signedSerialPolicy = try parse.signedSerial(signedSerial)
             config.expireAction = try parse.onExpire(onExpire)
+            config.catalogGroup = catalogGroup
             var keyChanges = SignerZoneChanges()
             try keyOptions.apply(to: &keyChanges, zone: origin.text)
             try reviewOptions.apply(to: &keyChanges, zone: origin.text)
@@ -331,6 +334,8 @@ extension ZoneCommand {
             var transferMode: String
             var pollMode: String
             var contentCheckSeconds: Int64
+            /// The group it carries in the catalog this signer produces (nil: the catalog-wide one).
+            var catalogGroup: String? = nil
         }
 
         struct State: Encodable {
@@ -402,6 +407,7 @@ extension ZoneCommand {
                 reviewCommand: config.reviewCommand, reviewTimeout: config.reviewTimeout, reviewText: ReviewOptions.text(config),
                 transferMode: config.transferMode.rawValue, pollMode: config.pollMode.rawValue,
                 contentCheckSeconds: config.contentCheckSeconds)
+            settings.catalogGroup = config.catalogGroup
             self.state = State(
                 unsignedSerial: state.unsignedSerial, unsignedHash: state.unsignedHash.map(Base16.encode),
                 signedSerial: state.signedSerial, nextResign: state.nextResign, earliestExpiry: state.earliestExpiry,
@@ -464,6 +470,7 @@ extension ZoneCommand {
             lines.append(("review", settings.reviewText))
             if let pendingReview { lines.append(("pending review", pendingReview.text(zone: zone, now: now))) }
             lines.append(("on expire", settings.onExpire))
+            if let group = settings.catalogGroup { lines.append(("catalog group", "\(group) (in the catalog produced here)")) }
             if downstream != nil {
                 lines.append(("journal", journal?.text ?? "empty (an IXFR gets the whole zone until the next change)"))
             }

@@ -10,6 +10,8 @@ import Testing
 @Suite(.serialized)
 struct MetricsDocTests {
     static let zone = TwoTierHarness.zone
+    static let primaryCatalog = "catalog.invalid."
+    static let signerCatalog = "fleet.invalid."
     static let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../docs/METRICS.md").standardized.path
 
@@ -149,6 +151,11 @@ struct MetricsDocTests {
         try Self.channels(receiver).write(toFile: harness.dir + "/primary.conf", atomically: true, encoding: .utf8)
         try Self.channels(receiver).write(toFile: harness.dir + "/signer.conf", atomically: true, encoding: .utf8)
         try harness.setUpPrimary(notify: true)
+        // Catalogs both ways (the catalog metrics): the primary produces one, the signer follows it and
+        // produces its own. The primary's zone is held by hand at the signer, so following changes nothing.
+        try harness.primaryCLI(["catalog", "set", Self.primaryCatalog])
+        try harness.signerCLI(["catalog", "set", Self.signerCatalog])
+        try harness.signerCLI(["catalog", "follow", Self.primaryCatalog, "--primary", "127.0.0.1:\(harness.primaryPort)", "--poll", "1s"])
         var primaryRuns = 0
         func startPrimary() throws -> BackgroundProcess {
             primaryRuns += 1
@@ -191,7 +198,7 @@ struct MetricsDocTests {
         #expect(aliasBack.ok, "the primary did not report the recovery:\n\(aliasBack.output)\n\(harness.logs)")
         // A refusal (a shrink past the 1 % limit), then accept-next lets it through.
         try harness.primaryCLI(["record", "delete", Self.zone, "ns2", "AAAA"])
-        let refused = TwoTierHarness.wait(20, { Self.eventKinds(harness.signerDB) }, until: { $0.contains("transfer.refused") })
+        let refused = TwoTierHarness.wait(20, { Self.eventKinds(harness.signerDB, zone: Self.zone) }, until: { $0.contains("transfer.refused") })
         #expect(refused.ok, "no refusal:\n\(refused.output)\n\(harness.logs)")
         try harness.signerCLI(["zone", "accept-next", Self.zone])
         #expect(TwoTierHarness.poll(15, { harness.askSigner("ns2.\(Self.zone)", "AAAA") }, until: { $0.contains("ANSWER: 0") }).ok)
@@ -220,7 +227,13 @@ struct MetricsDocTests {
                             #expect(allowed.contains(value), "\(daemon): \(row.name){\(label)=\"\(value)\"} is not documented (\(allowed.sorted()))")
                         }
                     }
-                    if let zone = one.labels["zone"] { #expect(zone == Self.zone, "\(daemon): \(row.name) zone=\"\(zone)\"") }
+                    // The one zone; and the primary's catalog, whose outgoing transfers (to the signer following
+                    // it) are transfers like any zone's.
+                    if let zone = one.labels["zone"] {
+                        let catalogTransfer = daemon == "dns-primary" && row.name == "countersign_zone_last_successful_transfer_timestamp_seconds"
+                            && zone == Self.primaryCatalog
+                        #expect(zone == Self.zone || catalogTransfer, "\(daemon): \(row.name) zone=\"\(zone)\"")
+                    }
                 }
             }
             let documentedNames = Set(rows.map(\.name))
@@ -245,6 +258,15 @@ struct MetricsDocTests {
                 "the primary's serial is the one the signer transferred")
         #expect((Self.value(primarySeries, "countersign_zone_last_successful_transfer_timestamp_seconds", [:]) ?? 0)
                 > Date().timeIntervalSince1970 - 120, "the primary's last outgoing transfer is recent")
+        // The catalogs: one member each way; the followed catalog's failed transfers while the primary was down.
+        #expect(Self.value(primarySeries, "countersign_catalog_members", ["catalog": Self.primaryCatalog, "role": "produced"]) == 1)
+        #expect(Self.value(signerSeries, "countersign_catalog_members", ["catalog": Self.signerCatalog, "role": "produced"]) == 1)
+        #expect(Self.value(signerSeries, "countersign_catalog_members", ["catalog": Self.primaryCatalog, "role": "followed"]) == 1)
+        #expect(Self.value(signerSeries, "countersign_catalog_serial", ["catalog": Self.primaryCatalog, "role": "followed"])
+                == Self.value(primarySeries, "countersign_catalog_serial", ["catalog": Self.primaryCatalog, "role": "produced"]),
+                "the signer applied the serial the primary produced")
+        #expect(Self.value(signerSeries, "countersign_catalog_refusals_total", ["catalog": Self.primaryCatalog]) ?? 0 > 0,
+                "the catalog's transfers failed while the primary was down")
     }
 
     /// The value of the first series of `name` whose labels include `labels`.
@@ -252,8 +274,11 @@ struct MetricsDocTests {
         series.first { one in one.name == name && labels.allSatisfy { key, value in one.labels[key] == value } }?.value
     }
 
-    static func eventKinds(_ database: String) -> [String] {
-        ((try? ExternalTool.run("sqlite3", [database, "SELECT kind FROM outbox_events ORDER BY seq"], timeout: 10)) ?? "")
+    /// The kinds of the events recorded, all or those of one zone (the followed catalog's refusals, while
+    /// the primary is down, are `transfer.refused` events of their own).
+    static func eventKinds(_ database: String, zone: String? = nil) -> [String] {
+        let filter = zone.map { " WHERE zone = '\($0)'" } ?? ""
+        return ((try? ExternalTool.run("sqlite3", [database, "SELECT kind FROM outbox_events\(filter) ORDER BY seq"], timeout: 10)) ?? "")
             .split(separator: "\n").map(String.init)
     }
 }

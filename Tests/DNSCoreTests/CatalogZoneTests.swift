@@ -47,6 +47,23 @@ private let head = """
         #expect(net.id == "uniqueid2")
         #expect(Set(net.groups) == ["sign-with-nsec3", "nodnssec"])
         #expect(catalog.members.first { $0.zone == "example.com." }?.groups == [])
+        // §4.4.1: the change-of-ownership property is read, lowercased; members without one have none.
+        #expect(net.coo == "catalog.example.org.")
+        #expect(catalog.members.first { $0.zone == "example.com." }?.coo == nil)
+    }
+
+    /// A `coo` is one PTR (§4.4.1): two are refused whole like a member node's two PTRs, with a message
+    /// naming the property; one written by the builder reads back, and changes the membership digest.
+    @Test func cooIsOnePTRAndRoundTrips() throws {
+        let error = refusal(head + "version TXT \"2\"\nid1.zones PTR a.example.\ncoo.id1.zones PTR b.invalid.\ncoo.id1.zones PTR c.invalid.\n")
+        #expect(error == .severalPTRs(node: "coo.id1.zones.catalog.invalid.", count: 2))
+        #expect(error?.description.contains("coo property") == true && error?.description.contains("§4.4.1") == true, "\(String(describing: error))")
+        let moving = try CatalogZone(origin: catalogName, members: [CatalogMember(zone: "a.example.", id: "id1", coo: "New.Invalid.")])
+        let zone = moving.zone(serial: SerialNumber(3))
+        #expect(zone.rrset(at: "coo.id1.zones.catalog.invalid.", type: .PTR)?.rdatas == [.ptr(PTR(target: "new.invalid."))])
+        #expect(try CatalogZone(parsing: zone) == moving)
+        let staying = try CatalogZone(origin: catalogName, members: [CatalogMember(zone: "a.example.", id: "id1")])
+        #expect(staying.membershipDigest != moving.membershipDigest)
     }
 
     /// What we produce reads back as the same members, ids and groups; the zone has exactly the records

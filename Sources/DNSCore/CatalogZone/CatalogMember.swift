@@ -1,18 +1,22 @@
 import Crypto
 
 /// One member of a catalog zone (RFC 9432 §4.1): the member zone's name, the unique-id label of its
-/// member node `<id>.zones.<catalog>`, and its `group` properties (§4.4.2), which consumers such as Knot
-/// and BIND map to a template or configuration of their own.
+/// member node `<id>.zones.<catalog>`, its `group` properties (§4.4.2), which consumers such as Knot
+/// and BIND map to a template or configuration of their own, and its `coo` property (§4.4.1): the
+/// catalog the producer is handing the zone over to (§5.5), nil when none.
 public struct CatalogMember: Sendable, Hashable {
     public let zone: DomainName
     /// The unique-id label (one label, without dots).
     public let id: String
     public let groups: [String]
+    /// The new owner catalog (change of ownership, RFC 9432 §5.5), lowercased.
+    public let coo: DomainName?
 
-    public init(zone: DomainName, id: String, groups: [String] = []) {
+    public init(zone: DomainName, id: String, groups: [String] = [], coo: DomainName? = nil) {
         self.zone = zone.lowercased()
         self.id = id
         self.groups = groups
+        self.coo = coo?.lowercased()
     }
 
     /// A member whose unique id is derived from its name, so the same zone gets the same id in every
@@ -44,6 +48,9 @@ extension CatalogZone {
             hasher.update(data: member.zone.wire)
             hasher.update(data: Array(member.id.utf8) + [0])
             for group in member.groups { hasher.update(data: Array(group.utf8) + [0]) }
+            // Only when present, so the digests of catalogs without it (every one this code produced
+            // before `coo` was read) stay as stored and no serial rises for nothing.
+            if let coo = member.coo { hasher.update(data: [0xFE] + coo.wire) }
             hasher.update(data: [0xFF])
         }
         return Array(hasher.finalize())

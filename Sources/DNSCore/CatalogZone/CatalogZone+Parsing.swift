@@ -8,8 +8,10 @@ extension CatalogZone {
     /// cases; refusing the whole catalog instead is deliberate: a catalog that drops a zone it should
     /// not would remove that zone from the whole fleet, so an operator looks first.
     ///
-    /// Ignored, as §4.3 and §4.4 ask: properties this code does not know (`coo`, `ext`, custom),
-    /// names outside `zones` and `version`, and a node under `zones` with properties but no PTR.
+    /// Read besides the members: `group` (§4.4.2) and `coo` (§4.4.1, one PTR naming the catalog the
+    /// zone moves to; several PTRs there are refused like a member node's). Ignored, as §4.3 and §4.4
+    /// ask: properties this code does not know (`ext`, custom), names outside `zones` and `version`,
+    /// and a node under `zones` with properties but no PTR.
     public init(parsing zone: Zone, maxMembers: Int = 100_000) throws(CatalogZoneError) {
         let origin = zone.origin.lowercased()
         guard zone.soa != nil else { throw .missingSOA(catalog: origin.text) }
@@ -29,6 +31,7 @@ extension CatalogZone {
         let memberDepth = zonesName.labelCount + 1
         var targets: [(id: String, node: DomainName, zone: DomainName)] = []
         var groups: [String: [String]] = [:]
+        var owners: [String: DomainName] = [:]
         for name in zone.names where name.isSubdomain(of: zonesName) {
             if name.labelCount == memberDepth {
                 guard let ptrs = zone.rrset(at: name, type: .PTR), !ptrs.rdatas.isEmpty else { continue }
@@ -47,9 +50,17 @@ extension CatalogZone {
                     names.append(String(decoding: txt.strings[0], as: UTF8.self))
                 }
                 groups[CatalogZone.labelText(parent).lowercased()] = names
+            } else if name.labelCount == memberDepth + 1, CatalogZone.labelText(name).lowercased() == "coo",
+                      let ptrs = zone.rrset(at: name, type: .PTR), let parent = name.parent {
+                guard ptrs.rdatas.count == 1, case let .ptr(ptr) = ptrs.rdatas[0] else {
+                    throw .severalPTRs(node: name.text, count: ptrs.rdatas.count)
+                }
+                owners[CatalogZone.labelText(parent).lowercased()] = ptr.target.lowercased()
             }
         }
-        let members = targets.map { CatalogMember(zone: $0.zone, id: $0.id, groups: groups[$0.id.lowercased()] ?? []) }
+        let members = targets.map {
+            CatalogMember(zone: $0.zone, id: $0.id, groups: groups[$0.id.lowercased()] ?? [], coo: owners[$0.id.lowercased()])
+        }
         try self.init(origin: origin, members: members)
     }
 

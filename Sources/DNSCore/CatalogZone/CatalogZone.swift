@@ -46,7 +46,7 @@ public struct CatalogZone: Sendable, Equatable {
 
     /// The catalog as a zone with `serial`: SOA and NS `invalid.` at the apex (§4.1: the catalog is
     /// not meant to be queried), the version TXT "2", and per member `<id>.zones PTR <member>` plus
-    /// `group.<id>.zones TXT <group>` for each group.
+    /// `group.<id>.zones TXT <group>` for each group and `coo.<id>.zones PTR <catalog>` when handed over.
     public func zone(serial: SerialNumber, refresh: UInt32 = 300, retry: UInt32 = 60,
                      expire: UInt32 = 2_419_200) -> Zone {
         let invalid = CatalogZone.child("invalid", of: .root)
@@ -62,6 +62,9 @@ public struct CatalogZone: Sendable, Equatable {
             // The id is one label of at most 63 bytes by construction (`CatalogMember` or a parsed label).
             guard let node = try? zones.prepending(Array(member.id.utf8)) else { continue }
             records.append(ResourceRecord(name: node, ttl: CatalogZone.ttl, rdata: .ptr(PTR(target: member.zone))))
+            if let coo = member.coo, let property = try? node.prepending(Array("coo".utf8)) {
+                records.append(ResourceRecord(name: property, ttl: CatalogZone.ttl, rdata: .ptr(PTR(target: coo))))
+            }
             guard !member.groups.isEmpty, let group = try? node.prepending(Array("group".utf8)) else { continue }
             for name in member.groups {
                 records.append(ResourceRecord(name: group, ttl: CatalogZone.ttl, rdata: .txt(TXT(strings: [Array(name.utf8)]))))

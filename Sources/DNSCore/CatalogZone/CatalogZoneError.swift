@@ -7,7 +7,7 @@ public enum CatalogZoneError: Error, Hashable, Sendable, CustomStringConvertible
     case missingVersion(catalog: String)
     /// The version is not "2", the only schema this consumer reads (§4.2.1).
     case unsupportedVersion(catalog: String, found: String)
-    /// A member node holds more than one PTR record (§4.1: exactly one).
+    /// A member node (§4.1) or its `coo` property (§4.4.1) holds more than one PTR record: exactly one.
     case severalPTRs(node: String, count: Int)
     /// Two member nodes name the same zone (§4.1 calls it a broken catalog).
     case duplicateMember(zone: String, ids: [String])
@@ -29,7 +29,9 @@ public enum CatalogZoneError: Error, Hashable, Sendable, CustomStringConvertible
         case let .unsupportedVersion(catalog, found):
             "catalog \(catalog) is schema version \(found); only version 2 (RFC 9432) is read"
         case let .severalPTRs(node, count):
-            "member node \(node) has \(count) PTR records; RFC 9432 §4.1 allows exactly one"
+            node.lowercased().hasPrefix("coo.")
+                ? "coo property \(node) has \(count) PTR records; RFC 9432 §4.4.1 allows exactly one"
+                : "member node \(node) has \(count) PTR records; RFC 9432 §4.1 allows exactly one"
         case let .duplicateMember(zone, ids):
             "zone \(zone) is a member twice (ids \(ids.joined(separator: ", ")))"
         case let .duplicateID(id):

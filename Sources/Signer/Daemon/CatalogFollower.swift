@@ -26,6 +26,7 @@ actor CatalogFollower {
     }
 
     func run() async {
+        CountersignMetrics.declareCatalogRefusals(catalog: followed.name)
         while !Task.isCancelled {
             await poll()
             await wakeup.wait(seconds: Double(followed.pollSeconds))
@@ -60,11 +61,19 @@ actor CatalogFollower {
             }
             let plan = try store.applyCatalog(followed, catalog: catalog, serial: received.soa.serial.rawValue)
             appliedHash = received.contentHash
+            CountersignMetrics.catalogPublished(catalog: name, role: .followed, members: catalog.members.count,
+                                                serial: received.soa.serial.rawValue)
             logger.notice("catalog applied", metadata: [
                 "zone": "\(name)", "serial": "\(received.soa.serial)", "members": "\(catalog.members.count)",
                 "added": "\(plan.add.count)", "resumed": "\(plan.resume.count)", "parked": "\(plan.park.count)",
                 "left_alone": "\(plan.leftAlone.map(\.text).joined(separator: ","))",
+                "reset": "\(plan.reset.map(\.text).joined(separator: ","))",
+                "taken_over": "\(plan.takeOver.map(\.text).joined(separator: ","))",
             ])
+            for zone in plan.reset {
+                logger.notice("catalog member reset: its unique id changed (RFC 9432 §5.4); transferred afresh, keys kept",
+                              metadata: ["zone": "\(zone.text)", "catalog": "\(name)"])
+            }
         } catch {
             refuse("\(error)")
         }
@@ -72,6 +81,7 @@ actor CatalogFollower {
 
     private func refuse(_ reason: String) {
         appliedHash = nil
+        CountersignMetrics.catalogRefused(catalog: followed.name)
         logger.warning("catalog refused", metadata: ["zone": "\(followed.name)", "reason": "\(reason)"])
         do {
             if try store.recordCatalogRefusal(followed, reason: reason) { store.outboxSignal.eventsCommitted() }

@@ -22,25 +22,30 @@ extension SignerDaemon {
             served.remove(published.name)
             publishedCatalog = nil
             catalogInput = nil
+            CountersignMetrics.catalogWithdrawn(catalog: published.name.text, role: .produced)
             logger.notice("catalog withdrawn", metadata: ["zone": "\(published.name.text)"])
         }
         guard let wanted else { return }
         let (produced, name) = wanted
-        let groups = produced.group.map { [$0] } ?? []
-        let names = Set(workers.keys.filter { !$0.isSubdomain(of: name) && served.serial(of: $0) != nil })
+        let catalogWide = produced.group.map { [$0] } ?? []
+        // A zone's own group (`zone set --catalog-group`) wins over the catalog's (`catalog set --group`).
+        var input: [DomainName: [String]] = [:]
+        for origin in workers.keys where !origin.isSubdomain(of: name) && served.serial(of: origin) != nil {
+            input[origin] = catalogGroups[origin].map { [$0] } ?? catalogWide
+        }
         // Every second: building the catalog (a hash per member) only when its input changed keeps a
         // signer of ten thousand zones idle at rest.
-        if publishedCatalog?.name == name, let input = catalogInput, input.members == names, input.groups == groups { return }
+        if publishedCatalog?.name == name, catalogInput == input { return }
         let catalog: CatalogZone
         do {
-            catalog = try CatalogZone(origin: name, members: names.map { CatalogMember(zone: $0, groups: groups) })
+            catalog = try CatalogZone(origin: name, members: input.map { CatalogMember(zone: $0.key, groups: $0.value) })
         } catch {
             logger.error("cannot build the catalog", metadata: ["zone": "\(name.text)", "reason": "\(error)"])
             return
         }
         let digest = catalog.membershipDigest
         guard publishedCatalog?.digest != digest else {
-            catalogInput = (names, groups)
+            catalogInput = input
             return
         }
         do {
@@ -49,7 +54,8 @@ extension SignerDaemon {
             let zone = catalog.zone(serial: SerialNumber(serial))
             try served.publish(zone)
             publishedCatalog = (name, digest)
-            catalogInput = (names, groups)
+            catalogInput = input
+            CountersignMetrics.catalogPublished(catalog: name.text, role: .produced, members: catalog.members.count, serial: serial)
             logger.notice("catalog published", metadata: [
                 "zone": "\(name.text)", "serial": "\(serial)", "members": "\(catalog.members.count)",
             ])

@@ -29,8 +29,11 @@ actor SignerDaemon {
     private var runningVersions: [String: SignerStore.ZoneVersion] = [:]
     /// The catalog zone served now (`catalog set`): its name and membership digest.
     var publishedCatalog: (name: DomainName, digest: [UInt8])?
-    /// The members and groups the published catalog was built from: an unchanged list is not built again.
-    var catalogInput: (members: Set<DomainName>, groups: [String])?
+    /// The members, each with its groups, the published catalog was built from: an unchanged list is not
+    /// built again.
+    var catalogInput: [DomainName: [String]]?
+    /// Each zone's own catalog group (`zone set --catalog-group`), kept from the settings the workers run.
+    var catalogGroups: [DomainName: String] = [:]
     /// The catalogs followed (`catalog follow`), each polled by its own loop.
     private var followers: [DomainName: (follower: CatalogFollower, loop: Task<Void, Never>, settings: FollowedCatalog)] = [:]
     /// The static zones of `--zone-file` (served as given, never polled) and who may transfer them.
@@ -116,8 +119,9 @@ actor SignerDaemon {
         let versions = try store.zoneVersions()
         let moved = versions.filter { runningVersions[$0.key] != $0.value }.map(\.key)
         let changed = try store.storedZones(named: moved).map(\.config)
-        // Removed and added again under the same name: a new zone, not new settings for the old one.
-        let replaced = Set(versions.filter { name, now in runningVersions[name].map { $0.id != now.id } ?? false }.map(\.key))
+        // Removed and added again under the same name, or reset by its catalog: a new zone, not new
+        // settings for the old one.
+        let replaced = Set(versions.filter { name, now in runningVersions[name].map { $0.isReplaced(by: now) } ?? false }.map(\.key))
         try await apply(keeping: Set(versions.keys).subtracting(replaced), changed: changed)
         configVersion = version
         runningVersions = versions
@@ -138,12 +142,14 @@ actor SignerDaemon {
             entry.loop.cancel()
             entry.worker.wakeup.wake()  // its loop ends now, not at its next deadline (up to an hour away)
             workers[origin] = nil
+            catalogGroups[origin] = nil
             if !staticZones.contains(origin) { served.remove(origin) }
             receiver.setPolicy(nil, for: origin)
             logger.notice("zone removed", metadata: ["zone": "\(origin.text)"])
         }
         var fresh: [(config: SignerZoneConfig, worker: ZoneWorker)] = []
         for (origin, config) in wanted {
+            catalogGroups[origin] = config.catalogGroup
             receiver.setPolicy(try notifyPolicy(config), for: origin)
             if let entry = workers[origin] {
                 await entry.worker.update(config)
@@ -246,6 +252,7 @@ actor SignerDaemon {
             entry.follower.wakeup.wake()
             followers[name] = nil
             if workers[name] == nil { receiver.setPolicy(nil, for: name) }
+            if wanted[name] == nil { CountersignMetrics.catalogWithdrawn(catalog: name.text, role: .followed) }
         }
         for (name, catalog) in wanted where followers[name] == nil {
             let follower = CatalogFollower(catalog, store: store, transfers: transfers, logger: logger)

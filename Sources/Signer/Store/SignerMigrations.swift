@@ -113,6 +113,7 @@ enum SignerMigrations {
         registerJournalMigration(&migrator)
         registerIXFRMigration(&migrator)
         registerCatalogMigration(&migrator)
+        registerCatalogMembersMigration(&migrator)
         return migrator
     }
 }

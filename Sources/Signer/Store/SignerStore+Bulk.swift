@@ -8,10 +8,15 @@ import GRDB
 /// `zone list`, the transfer ACLs for the router, and the batched poll times of unchanged polls.
 extension SignerStore {
     /// Which row of a zone, in which settings version: a zone removed and added again is another row, so
-    /// it differs even when the new row's version happens to equal the old one's.
+    /// it differs even when the new row's version happens to equal the old one's. A zone reset by its
+    /// catalog (RFC 9432 §5.4) keeps its row but not its `generation`: both mean "run it as a new zone".
     struct ZoneVersion: Sendable, Hashable {
         var id: Int64
         var version: Int64
+        var generation: Int64 = 0
+
+        /// Whether `other` is another zone under the same name (removed and added again, or reset).
+        func isReplaced(by other: ZoneVersion) -> Bool { id != other.id || generation != other.generation }
     }
 
     /// Every zone's settings version (raised by each change to its settings or downstream entries), by
@@ -20,8 +25,10 @@ extension SignerStore {
         try pool.read { db in
             var versions: [String: ZoneVersion] = [:]
             // A zone its catalog parked is not run (see `catalog follow`).
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, name, version FROM zones WHERE parked = 0")
-            while let row = try rows.next() { versions[row["name"]] = ZoneVersion(id: row["id"], version: row["version"]) }
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, name, version, generation FROM zones WHERE parked = 0")
+            while let row = try rows.next() {
+                versions[row["name"]] = ZoneVersion(id: row["id"], version: row["version"], generation: row["generation"])
+            }
             return versions
         }
     }

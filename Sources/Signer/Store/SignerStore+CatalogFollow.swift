@@ -69,18 +69,22 @@ extension SignerStore {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM zones WHERE parked = 1 ORDER BY name") }
     }
 
-    /// Applies a received, valid catalog in one transaction: adds, resumes and parks zones as
-    /// `CatalogFollowPlan` says, records the serial and clears the last refusal. Returns the plan.
+    /// Applies a received, valid catalog in one transaction: adds, resumes, parks, resets and takes
+    /// over zones as `CatalogFollowPlan` says (its comment says why a reset keeps the keys), records each
+    /// member's unique id and `coo`, the serial, and clears the last refusal. Returns the plan.
     @discardableResult
     func applyCatalog(_ followed: FollowedCatalog, catalog: CatalogZone, serial: UInt32, now: Date = Date()) throws -> CatalogFollowPlan {
         let primaries = try followed.primaries.map { try ListenAddress(parsing: $0, defaultPort: 53) }
+        let catalogName = try SignerStore.zoneName(followed.name)
         return try writeImmediate { db in
             var existing: [DomainName: CatalogFollowPlan.Existing] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT name, catalog_id, parked FROM zones") {
+            for row in try Row.fetchAll(db, sql: "SELECT name, catalog_id, parked, catalog_member_id, catalog_coo FROM zones") {
                 guard let name = try? DomainName(row["name"] as String) else { continue }
-                existing[name] = .init(ours: (row["catalog_id"] as Int64?) == followed.id, parked: row["parked"] as Bool)
+                existing[name] = .init(ours: (row["catalog_id"] as Int64?) == followed.id, parked: row["parked"] as Bool,
+                                       memberID: row["catalog_member_id"],
+                                       movingTo: (row["catalog_coo"] as String?).flatMap { try? DomainName($0) })
             }
-            let plan = CatalogFollowPlan(members: catalog.memberNames, existing: existing)
+            let plan = CatalogFollowPlan(catalog: catalogName, members: catalog.members, existing: existing)
             for name in plan.add {
                 var config = SignerZoneConfig(origin: name, primaries: primaries)
                 config.tsigKeyName = followed.key
@@ -88,11 +92,23 @@ extension SignerStore {
                 let id = try SignerStore.insertZone(config, primaries: primaries, keyName: followed.key, now: now, db)
                 try db.execute(sql: "UPDATE zones SET catalog_id = ? WHERE id = ?", arguments: [followed.id, id])
             }
+            // Handed over by its old catalog's `coo` (RFC 9432 §5.5): this catalog's from now on, so the old
+            // one dropping it later parks nothing.
+            for name in plan.takeOver {
+                try db.execute(sql: "UPDATE zones SET catalog_id = ? WHERE name = ?", arguments: [followed.id, name.text])
+            }
+            for (name, record) in plan.records {
+                try db.execute(sql: "UPDATE zones SET catalog_member_id = ?, catalog_coo = ? WHERE name = ?",
+                               arguments: [record.id, record.coo?.text, name.text])
+            }
             // A member that comes back was usually deleted and created again at the primary, often with
             // a lower serial: it is transferred at once and that one transfer passes the policy guards
             // (as `zone accept-next`), so the zone is served again with its old keys.
             for name in plan.resume {
                 try db.execute(sql: "UPDATE zones SET parked = 0, refresh_requested = 1, accept_next = 1 WHERE name = ?", arguments: [name.text])
+            }
+            for name in plan.reset {
+                try SignerStore.resetZoneData(db, SignerStore.zoneID(db, name), now: now)
             }
             for name in plan.park {
                 try db.execute(sql: "UPDATE zones SET parked = 1 WHERE name = ?", arguments: [name.text])
@@ -103,6 +119,21 @@ extension SignerStore {
             if !plan.isEmpty { try SignerStore.touch(zoneID: nil, now: now, db) }
             return plan
         }
+    }
+
+    /// A member reset (RFC 9432 §5.4): the zone's unsigned and signed copies, its IXFR journal, a pending
+    /// review and its poll history go; its settings, TSIG, downstream entries and DNSSEC keys (with their
+    /// lifecycle) stay, so the zone is signed again under the KSK the parent's DS names. The generation
+    /// rises, so the running daemon replaces the zone's worker by a fresh one, which transfers the zone
+    /// as for a first poll (nothing served meanwhile: the old content is what the producer withdrew).
+    static func resetZoneData(_ db: Database, _ zoneID: Int64, now: Date) throws {
+        for table in ["unsigned_nodes", "signed_nodes", "journal", "pending_review", "zone_state"] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE zone_id = ?", arguments: [zoneID])
+        }
+        try db.execute(sql: "INSERT INTO zone_state (zone_id) VALUES (?)", arguments: [zoneID])
+        try db.execute(sql: "UPDATE zones SET generation = generation + 1, refresh_requested = 1 WHERE id = ?",
+                       arguments: [zoneID])
+        try touch(zoneID: zoneID, now: now, db)
     }
 
     /// Records a catalog that was refused (or could not be transferred): nothing else changes. An

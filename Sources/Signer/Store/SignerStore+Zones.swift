@@ -1,3 +1,4 @@
+import DaemonKit
 import DNSCore
 import DNSEdge
 import Foundation
@@ -57,6 +58,8 @@ struct SignerZoneChanges: Sendable, Equatable {
     /// `.some(nil)`: forget the command.
     var reviewCommand: String??
     var reviewTimeout: Int64?
+    /// `.some(nil)`: carry the catalog-wide group again.
+    var catalogGroup: String??
 
     var isEmpty: Bool { self == SignerZoneChanges() }
 
@@ -97,6 +100,7 @@ struct SignerZoneChanges: Sendable, Equatable {
         if let reviewSigned { config.reviewSigned = reviewSigned }
         if let reviewCommand { config.reviewCommand = reviewCommand }
         if let reviewTimeout { config.reviewTimeout = reviewTimeout }
+        if let catalogGroup { config.catalogGroup = catalogGroup }
         return config
     }
 }
@@ -161,6 +165,9 @@ extension SignerStore {
         try SignerStore.writeGuardSettings(config, zoneID: id, db)
         try SignerStore.writeKeySettings(config, zoneID: id, db)
         try SignerStore.writeReviewSettings(config, zoneID: id, db)
+        if let group = config.catalogGroup {
+            try db.cachedStatement(sql: "UPDATE zones SET catalog_group = ? WHERE id = ?").execute(arguments: [group, id])
+        }
         try db.cachedStatement(sql: "INSERT INTO zone_state (zone_id) VALUES (?)").execute(arguments: [id])
         return id
     }
@@ -210,6 +217,7 @@ extension SignerStore {
             try SignerStore.writeGuardSettings(config, zoneID: id, db)
             try SignerStore.writeKeySettings(config, zoneID: id, db)
             try SignerStore.writeReviewSettings(config, zoneID: id, db)
+            try db.execute(sql: "UPDATE zones SET catalog_group = ? WHERE id = ?", arguments: [config.catalogGroup, id])
             try SignerStore.touch(zoneID: id, now: now, db)
             guard let updated = try Row.fetchOne(db, sql: "SELECT * FROM zones WHERE id = ?", arguments: [id]) else {
                 throw SignerStoreError(.corrupt, zone: zone, reason: "the zone's row vanished while it was updated")
@@ -312,6 +320,9 @@ extension SignerStore {
         try checkGuards(config, zone: zone)
         try checkKeySettings(config, zone: zone)
         try checkReviewSettings(config, zone: zone)
+        if let problem = ProducedCatalogTable.groupProblem(config.catalogGroup) {
+            throw SignerStoreError(.invalidArgument, zone: zone, field: "--catalog-group", reason: problem)
+        }
     }
 
     /// The primaries with canonical address text; refuses an empty list, host names and port 0.
@@ -372,6 +383,7 @@ extension SignerStore {
         readGuardSettings(row, into: &config)
         try readKeySettings(row, into: &config)
         try readReviewSettings(row, into: &config)
+        config.catalogGroup = row["catalog_group"]
         return StoredZone(config: config, createdAt: row["created_at"], updatedAt: row["updated_at"], version: row["version"])
     }
 }

@@ -71,6 +71,9 @@ struct SignerZoneConfig: Sendable, Equatable {
     var contentCheckSeconds: Int64 = 3600
     /// How a changed zone is transferred (migration signer-v7-ixfr-in).
     var transferMode: TransferMode = .ixfr
+    /// The group property (RFC 9432 §4.4.2) the zone carries in the catalog this signer produces, in place
+    /// of the catalog-wide `catalog set --group`; nil: the catalog's (migration signer-v8-catalog-members).
+    var catalogGroup: String? = nil
 
     enum TransferMode: String, Sendable, Equatable, Codable, CaseIterable {
         /// IXFR (RFC 1995) from the serial we hold, AXFR when the primary has no IXFR or sends the whole
