@@ -23,6 +23,9 @@ public final class SharedUDPExchanger: @unchecked Sendable {
     /// The sockets whose binding finished.
     private var bound: [Bool: any Channel] = [:]
     private var pending: [Key: Pending] = [:]
+    /// One timer for every question's timeout, at the earliest deadline: a timer per question (scheduled,
+    /// then cancelled by its answer) cost as much as the rest of a question at 167 a second.
+    private var sweep: (at: NIODeadline, task: Scheduled<Void>)?
 
     private struct Key: Hashable {
         var server: SocketAddress
@@ -31,8 +34,8 @@ public final class SharedUDPExchanger: @unchecked Sendable {
 
     private struct Pending {
         var query: Message
-        var promise: EventLoopPromise<UpstreamResolver.Exchange>
-        var timer: Scheduled<Void>
+        var deadline: NIODeadline
+        var done: (UpstreamResolver.Exchange) -> Void
     }
 
     public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
@@ -42,9 +45,9 @@ public final class SharedUDPExchanger: @unchecked Sendable {
     /// Sends `query` (its ID is replaced by one not in flight to that server) and waits for the answer
     /// until `timeout`.
     func exchange(_ query: Message, to server: SocketAddress, timeout: Duration) async -> UpstreamResolver.Exchange {
-        let promise = loop.makePromise(of: UpstreamResolver.Exchange.self)
-        loop.execute { self.send(query, to: server, timeout: timeout, promise: promise) }
-        return (try? await promise.futureResult.get()) ?? .failure(.timeout)
+        await withCheckedContinuation { continuation in
+            loop.execute { self.send(query, to: server, timeout: timeout) { continuation.resume(returning: $0) } }
+        }
     }
 
     /// The loop its state lives on: a caller that runs there asks with `ask` and no thread hop.
@@ -56,11 +59,9 @@ public final class SharedUDPExchanger: @unchecked Sendable {
     public func ask(_ query: Message, to server: SocketAddress, timeout: Duration, flush: Bool = true,
                     done: @escaping (Message?) -> Void) {
         loop.preconditionInEventLoop()
-        let promise = loop.makePromise(of: UpstreamResolver.Exchange.self)
-        promise.futureResult.whenSuccess { exchange in
+        send(query, to: server, timeout: timeout, flush: flush) { exchange in
             if case .answer(let message) = exchange { done(message) } else { done(nil) }
         }
-        send(query, to: server, timeout: timeout, flush: flush, promise: promise)
     }
 
     /// Sends the questions `ask(…, flush: false)` left waiting; on `eventLoop`.
@@ -75,15 +76,14 @@ public final class SharedUDPExchanger: @unchecked Sendable {
     }
 
     private func send(_ query: Message, to server: SocketAddress, timeout: Duration, flush: Bool = true,
-                      promise: EventLoopPromise<UpstreamResolver.Exchange>) {
+                      done: @escaping (UpstreamResolver.Exchange) -> Void) {
         var query = query
         query.id = UInt16.random(in: .min ... .max)
         while pending[Key(server: server, id: query.id)] != nil { query.id &+= 1 }
         let key = Key(server: server, id: query.id)
-        let timer = loop.scheduleTask(in: .nanoseconds(AXFRClient.nanoseconds(timeout))) {
-            self.finish(key, .failure(.timeout))
-        }
-        pending[key] = Pending(query: query, promise: promise, timer: timer)
+        let deadline = NIODeadline.now() + .nanoseconds(AXFRClient.nanoseconds(timeout))
+        pending[key] = Pending(query: query, deadline: deadline, done: done)
+        armSweep(at: deadline)
         let isV6 = server.protocol == .inet6
         // The socket once bound, written to at once: a future callback per question cost more than the
         // question (ten thousand zones ask 167 a second).
@@ -104,10 +104,36 @@ public final class SharedUDPExchanger: @unchecked Sendable {
     private func write(_ query: Message, to server: SocketAddress, on channel: any Channel, key: Key, flush: Bool = true) {
         let bytes = channel.allocator.buffer(bytes: query.encode())
         let envelope = AddressedEnvelope(remoteAddress: server, data: bytes)
-        let written = flush ? channel.writeAndFlush(envelope) : channel.write(envelope)
-        written.whenFailure { error in
+        guard flush else {
+            // A burst's question: a failed send is left to its timeout (no callback per question).
+            return channel.write(envelope, promise: nil)
+        }
+        channel.writeAndFlush(envelope).whenFailure { error in
             self.finish(key, .failure(.badAnswer("cannot send to \(server): \(error)")))
         }
+    }
+
+    /// The sweep runs at `deadline` unless it already runs earlier.
+    private func armSweep(at deadline: NIODeadline) {
+        if let sweep, sweep.at <= deadline { return }
+        sweep?.task.cancel()
+        let task = loop.scheduleTask(deadline: deadline) { [self] in
+            sweep = nil
+            expire()
+        }
+        sweep = (deadline, task)
+    }
+
+    /// Times out the questions past their deadline and sets the sweep for the next one.
+    private func expire() {
+        let now = NIODeadline.now()
+        var expired: [Key] = []
+        var next: NIODeadline?
+        for (key, waiting) in pending {
+            if waiting.deadline <= now { expired.append(key) } else { next = min(next ?? waiting.deadline, waiting.deadline) }
+        }
+        for key in expired { finish(key, .failure(.timeout)) }
+        if let next { armSweep(at: next) }
     }
 
     /// The bound socket for the family, bound on first use (and again after it closed).
@@ -147,9 +173,8 @@ public final class SharedUDPExchanger: @unchecked Sendable {
     }
 
     private func finish(_ key: Key, _ exchange: UpstreamResolver.Exchange) {
-        guard let done = pending.removeValue(forKey: key) else { return }
-        done.timer.cancel()
-        done.promise.succeed(exchange)
+        guard let waiting = pending.removeValue(forKey: key) else { return }
+        waiting.done(exchange)
     }
 
     /// Hands every datagram to the exchanger; socket errors (ICMP port unreachable) leave the questions

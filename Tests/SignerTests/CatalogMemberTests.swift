@@ -159,6 +159,37 @@ import Testing
         #expect(try store.pool.read { db in try String.fetchOne(db, sql: "SELECT catalog_member_id FROM zones WHERE name = 'r.test.'") } == "uno")
     }
 
+    /// The zone's old worker may have prepared a version before the reset committed: its write must be
+    /// refused, so the withdrawn content does not come back under the reset zone; the new worker's
+    /// (started for the new generation) is stored.
+    @Test func aVersionPreparedBeforeAResetIsNotStoredAfterIt() throws {
+        let store = try store()
+        try store.followCatalog(name: Self.catalogA.text, primaries: [Self.primary], key: nil, pollSeconds: 30, now: Self.now)
+        let followed = try #require(try store.followedCatalogs().first)
+        try store.applyCatalog(followed, catalog: try CatalogZone(origin: Self.catalogA, members: [Self.member("r.test.", "one")]), serial: 1, now: Self.now)
+        let oldGeneration = try store.zone("r.test.").generation
+        let zone = try Zone(parsing: "$TTL 300\n@ SOA ns1 h 10 1 1 1 1\n@ NS ns1\nns1 A 192.0.2.53\n", origin: "r.test.")
+        var state = ZoneState()
+        state.unsignedSerial = 10
+        try store.publish(zone: "r.test.", unsigned: zone, unsignedChanges: nil, signed: zone, signedChanges: nil,
+                          state: state, events: [], generation: oldGeneration)
+
+        try store.applyCatalog(followed, catalog: try CatalogZone(origin: Self.catalogA, members: [Self.member("r.test.", "uno")]), serial: 2, now: Self.now)
+        let newGeneration = try store.zone("r.test.").generation
+        #expect(newGeneration != oldGeneration)
+        #expect(throws: SignerStoreError.self) {
+            try store.publish(zone: "r.test.", unsigned: zone, unsignedChanges: nil, signed: zone, signedChanges: nil,
+                              state: state, events: [], generation: oldGeneration)
+        }
+        #expect(throws: SignerStoreError.self) { try store.recordPoll(zone: "r.test.", state: state, events: [], generation: oldGeneration) }
+        #expect(try store.published(zone: "r.test.") == nil, "the reset zone holds no copy")
+        #expect(try store.state(zone: "r.test.").unsignedSerial == nil)
+
+        try store.publish(zone: "r.test.", unsigned: zone, unsignedChanges: nil, signed: zone, signedChanges: nil,
+                          state: state, events: [], generation: newGeneration)
+        #expect(try store.published(zone: "r.test.")?.state.unsignedSerial == 10, "the new worker's version is stored")
+    }
+
     @Test func cooHandsAZoneToTheNamedCatalogAndTheOldOneNoLongerParksIt() throws {
         let store = try store()
         for name in [Self.catalogA, Self.catalogB] {

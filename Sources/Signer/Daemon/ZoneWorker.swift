@@ -582,7 +582,7 @@ actor ZoneWorker {
             try store.publish(zone: origin.text, unsigned: change.unsigned, unsignedChanges: change.unsignedDiff,
                               signed: change.signed.zone, signedChanges: change.signedDiff, state: newState, events: events,
                               consumeAcceptNext: change.usedOverride, keyLifecycle: keyState?.lifecycle,
-                              consumedKeyRequests: keyState?.consumed ?? [])
+                              consumedKeyRequests: keyState?.consumed ?? [], generation: config.generation)
         } catch {
             logger.critical("cannot store the new version; keeping the old one", metadata: meta(["reason": "\(error)"]))
             state.lastPollResult = "not stored: \(error)"
@@ -644,7 +644,7 @@ actor ZoneWorker {
             }
         }
         do {
-            try store.recordPoll(zone: origin.text, state: state, events: events)
+            try store.recordPoll(zone: origin.text, state: state, events: events, generation: config.generation)
             recordedState = state
         } catch {
             logger.error("cannot record the poll", metadata: meta(["reason": "\(error)"]))

@@ -25,7 +25,7 @@ extension SignerStore {
     func publish(
         zone name: String, unsigned: Zone, unsignedChanges: ZoneDiff?, signed: Zone, signedChanges: ZoneDiff?,
         state: ZoneState, events: [OperatorEvent], consumeAcceptNext: Bool = false,
-        keyLifecycle: KeyLifecycle? = nil, consumedKeyRequests: [Int64] = []
+        keyLifecycle: KeyLifecycle? = nil, consumedKeyRequests: [Int64] = [], generation: Int64? = nil
     ) throws {
         let origin = try SignerStore.zoneName(name)
         for (copy, zone) in [("unsigned", unsigned), ("signed", signed)] where zone.origin != origin {
@@ -38,6 +38,7 @@ extension SignerStore {
         let journal = JournalWrite(signedChanges: signedChanges, origin: origin)
         try writeImmediate { db in
             let id = try SignerStore.zoneID(db, origin)
+            try SignerStore.requireGeneration(generation, zoneID: id, zone: origin, db)
             try SignerStore.write(unsignedRows, table: "unsigned_nodes", zoneID: id, db)
             try SignerStore.write(signedRows, table: "signed_nodes", zoneID: id, db)
             try SignerStore.writeState(state, zoneID: id, db)
@@ -57,14 +58,27 @@ extension SignerStore {
 
     /// Records a poll that published nothing (unchanged, refused, failed): state and events only, in
     /// one transaction.
-    func recordPoll(zone name: String, state: ZoneState, events: [OperatorEvent]) throws {
+    func recordPoll(zone name: String, state: ZoneState, events: [OperatorEvent], generation: Int64? = nil) throws {
         let origin = try SignerStore.zoneName(name)
         try writeImmediate { db in
             let id = try SignerStore.zoneID(db, origin)
+            try SignerStore.requireGeneration(generation, zoneID: id, zone: origin, db)
             try SignerStore.writeState(state, zoneID: id, db)
             for event in events { try Outbox.record(event, in: db) }
         }
         if !events.isEmpty { outboxSignal.eventsCommitted() }
+    }
+
+    /// A worker's write is for the generation it started with: a catalog member reset (which drops the
+    /// zone's copies and raises the generation) may commit between the worker preparing a version and
+    /// writing it, and the old version must not come back under the reset zone.
+    static func requireGeneration(_ generation: Int64?, zoneID: Int64, zone: DomainName, _ db: Database) throws {
+        guard let generation else { return }
+        let stored = try Int64.fetchOne(db.cachedStatement(sql: "SELECT generation FROM zones WHERE id = ?"), arguments: [zoneID])
+        guard stored == generation else {
+            throw SignerStoreError(.superseded, zone: zone.text,
+                                   reason: "the zone was reset by its catalog since this version was prepared (generation \(generation), now \(stored.map(String.init) ?? "-"))")
+        }
     }
 
     // MARK: Reading

@@ -384,6 +384,7 @@ extension SignerStore {
         try readKeySettings(row, into: &config)
         try readReviewSettings(row, into: &config)
         config.catalogGroup = row["catalog_group"]
+        config.generation = row["generation"]
         return StoredZone(config: config, createdAt: row["created_at"], updatedAt: row["updated_at"], version: row["version"])
     }
 }

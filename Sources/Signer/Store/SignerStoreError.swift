@@ -20,6 +20,8 @@ struct SignerStoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case mismatch
         /// The stored data could not be read back.
         case corrupt
+        /// A version prepared for a zone that was reset since (catalog member reset): not written.
+        case superseded
     }
 
     var kind: Kind

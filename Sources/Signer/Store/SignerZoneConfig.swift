@@ -74,6 +74,9 @@ struct SignerZoneConfig: Sendable, Equatable {
     /// The group property (RFC 9432 §4.4.2) the zone carries in the catalog this signer produces, in place
     /// of the catalog-wide `catalog set --group`; nil: the catalog's (migration signer-v8-catalog-members).
     var catalogGroup: String? = nil
+    /// Raised by a catalog member reset (RFC 9432 §5.4): the daemon runs the zone afresh, and a worker
+    /// writes versions only for the generation it was started with (`SignerStore.publish`).
+    var generation: Int64 = 0
 
     enum TransferMode: String, Sendable, Equatable, Codable, CaseIterable {
         /// IXFR (RFC 1995) from the serial we hold, AXFR when the primary has no IXFR or sends the whole
