@@ -101,8 +101,9 @@ actor SignerDaemon {
         flushPollTimes()
     }
 
-    /// Writes the unchanged polls' times noted since the last flush, in one transaction.
-    func flushPollTimes() {
+    /// Writes the unchanged polls' times noted since the last flush, in one transaction. Off the actor:
+    /// ten thousand zones' times take tens of milliseconds to write, and a NOTIFY passes through the actor.
+    nonisolated func flushPollTimes() {
         do {
             try pollTimes.flush(store.recordPollTimes)
         } catch {
