@@ -135,7 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
         let pollTimes = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: PollTimes.flushInterval)
-                await daemon.flushPollTimes()
+                daemon.flushPollTimes()
                 FreedMemory.release()
             }
         }
