@@ -35,12 +35,6 @@ final class PollTimes: Sendable {
         }
     }
 
-    /// A poll's time went to the store with the rest of its state (a published version, a failure):
-    /// the zone's quiet times are due `quietWriteInterval` after it.
-    func wrote(zone: String, at time: Int64) {
-        written.withLock { $0[zone] = max($0[zone] ?? time, time) }
-    }
-
     /// Hands what is due to `write` (the store's `recordPollTimes`, one transaction): a new result text,
     /// a zone never written, or a stored time `quietWriteInterval` old; everything with `all` (the daemon
     /// stops). When `write` throws the times are kept for the next try (unless a newer one arrived

@@ -590,7 +590,6 @@ actor ZoneWorker {
             return
         }
         if change.usedOverride { config.acceptNext = false }
-        if let polledAt = newState.lastPollAt { pollTimes.wrote(zone: origin.text, at: polledAt) }
         let stored = clock.now
         do {
             try served.publish(change.signed.zone, changedNames: change.signed.changedNames)
@@ -647,7 +646,6 @@ actor ZoneWorker {
         do {
             try store.recordPoll(zone: origin.text, state: state, events: events, generation: config.generation)
             recordedState = state
-            if let polledAt = state.lastPollAt { pollTimes.wrote(zone: origin.text, at: polledAt) }
         } catch {
             logger.error("cannot record the poll", metadata: meta(["reason": "\(error)"]))
         }
