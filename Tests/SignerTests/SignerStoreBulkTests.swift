@@ -118,38 +118,4 @@ import Testing
         #expect(try store.state(zone: "z1.bulk.test.").lastPollResult == "unchanged (SOA serial 5)", "the kept result survived the failed write and the newer time")
         try times.flush { _ in Issue.record("nothing pending: nothing to write") }
     }
-
-    /// A zone whose quiet polls move only its time is written when its stored time is
-    /// `quietWriteInterval` old (ten thousand zones' rows every half minute were most of the signer's
-    /// CPU at rest); a new result text goes at the next flush, and a stopping daemon writes everything.
-    @Test func quietTimesAreWrittenEveryFewMinutesAndAResultAtTheNextFlush() throws {
-        let store = try store()
-        try store.addZones(try Self.configs(2), now: Self.now)
-        let times = PollTimes()
-        let step = PollTimes.quietWriteInterval
-        times.note(.init(zone: "z0.bulk.test.", lastPollAt: 1_000, lastSuccessAt: 1_000))
-        times.note(.init(zone: "z1.bulk.test.", lastPollAt: 1_000, lastSuccessAt: 1_000))
-        try times.flush(store.recordPollTimes)
-        #expect(times.count == 0, "never written: written at once")
-
-        times.note(.init(zone: "z0.bulk.test.", lastPollAt: 1_060, lastSuccessAt: 1_060))
-        times.note(.init(zone: "z1.bulk.test.", lastPollAt: 1_060, lastSuccessAt: 1_060, result: "unchanged (SOA serial 9)"))
-        try times.flush(store.recordPollTimes)
-        #expect(try store.state(zone: "z0.bulk.test.").lastPollAt == 1_000, "a quiet time a minute newer waits")
-        #expect(try store.state(zone: "z1.bulk.test.").lastPollAt == 1_060)
-        #expect(try store.state(zone: "z1.bulk.test.").lastPollResult == "unchanged (SOA serial 9)", "a new result is not held back")
-        #expect(times.count == 1)
-
-        times.note(.init(zone: "z0.bulk.test.", lastPollAt: 1_000 + step, lastSuccessAt: 1_000 + step))
-        try times.flush(store.recordPollTimes)
-        #expect(try store.state(zone: "z0.bulk.test.").lastPollAt == 1_000 + step, "written once the stored time is old enough")
-        #expect(times.count == 0)
-
-        times.note(.init(zone: "z0.bulk.test.", lastPollAt: 1_060 + step, lastSuccessAt: 1_060 + step))
-        try times.flush(store.recordPollTimes)
-        #expect(try store.state(zone: "z0.bulk.test.").lastPollAt == 1_000 + step)
-        try times.flush(all: true, store.recordPollTimes)
-        #expect(try store.state(zone: "z0.bulk.test.").lastPollAt == 1_060 + step, "a stopping daemon writes every pending time")
-        #expect(times.count == 0)
-    }
 }

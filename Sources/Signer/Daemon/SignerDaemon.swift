@@ -98,14 +98,14 @@ actor SignerDaemon {
         workers.removeAll()
         for (_, entry) in followers { entry.loop.cancel(); entry.follower.wakeup.wake() }
         followers.removeAll()
-        flushPollTimes(all: true)
+        flushPollTimes()
     }
 
     /// Writes the unchanged polls' times noted since the last flush, in one transaction. Off the actor:
     /// ten thousand zones' times take tens of milliseconds to write, and a NOTIFY passes through the actor.
-    nonisolated func flushPollTimes(all: Bool = false) {
+    nonisolated func flushPollTimes() {
         do {
-            try pollTimes.flush(all: all, store.recordPollTimes)
+            try pollTimes.flush(store.recordPollTimes)
         } catch {
             logger.error("cannot record the poll times", metadata: ["reason": "\(error)"])
         }
